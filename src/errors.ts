@@ -1,0 +1,99 @@
+// One error family for the whole Worker, and the one place that writes errors to the wire.
+//
+// Every error body serves both SDKs: the OpenAI SDK reads `error.message`, the Portkey SDK reads
+// the top-level `message`. Internal reasons (stack traces, upstream exceptions) never go into a body.
+
+/** What went wrong, as the client should understand it. The wire status and type follow from it. */
+export type ErrorKind =
+  | 'invalid_request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'upstream_invalid'
+  | 'internal';
+
+export class KeygateError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    /** A stable, machine-readable code, e.g. `virtual_key_expired`. */
+    readonly code: string,
+    message: string,
+    /** The request field the error is about, when there is one. */
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = 'KeygateError';
+  }
+}
+
+export const invalidRequest = (code: string, message: string, param: string | null = null) =>
+  new KeygateError('invalid_request', code, message, param);
+export const unauthenticated = (code: string, message: string) =>
+  new KeygateError('unauthenticated', code, message);
+export const forbidden = (code: string, message: string) => new KeygateError('forbidden', code, message);
+export const notFound = (code: string, message: string) => new KeygateError('not_found', code, message);
+
+interface WireShape {
+  status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 500 | 502 | 504;
+  /** OpenAI's error `type` vocabulary, so SDK error classes map naturally. */
+  type: string;
+}
+
+function wireShape(kind: ErrorKind): WireShape {
+  switch (kind) {
+    case 'invalid_request':
+      return { status: 400, type: 'invalid_request_error' };
+    case 'unauthenticated':
+      return { status: 401, type: 'authentication_error' };
+    case 'forbidden':
+      return { status: 403, type: 'permission_error' };
+    case 'not_found':
+      return { status: 404, type: 'not_found_error' };
+    case 'method_not_allowed':
+      return { status: 405, type: 'invalid_request_error' };
+    case 'payload_too_large':
+      return { status: 413, type: 'invalid_request_error' };
+    case 'unsupported_media_type':
+      return { status: 415, type: 'invalid_request_error' };
+    case 'upstream_unreachable':
+    case 'upstream_invalid':
+      return { status: 502, type: 'upstream_error' };
+    case 'upstream_timeout':
+      return { status: 504, type: 'upstream_error' };
+    case 'internal':
+      return { status: 500, type: 'api_error' };
+    default: {
+      const unreachable: never = kind;
+      throw new Error(`unhandled error kind ${String(unreachable)}`);
+    }
+  }
+}
+
+export interface ErrorBody {
+  error: { message: string; type: string; code: string; param: string | null };
+  message: string;
+}
+
+export function errorBody(error: KeygateError): ErrorBody {
+  const { type } = wireShape(error.kind);
+  return {
+    error: { message: error.message, type, code: error.code, param: error.param },
+    message: error.message,
+  };
+}
+
+export function errorStatus(error: KeygateError): WireShape['status'] {
+  return wireShape(error.kind).status;
+}
+
+/** The single writer of error responses. */
+export function errorResponse(error: KeygateError, headers?: HeadersInit): Response {
+  const responseHeaders = new Headers(headers);
+  responseHeaders.set('content-type', 'application/json; charset=utf-8');
+  return new Response(JSON.stringify(errorBody(error)), { status: errorStatus(error), headers: responseHeaders });
+}
