@@ -1,0 +1,102 @@
+// The vault's whole crypto surface: seal, open, hash, compare. Everything is WebCrypto.
+//
+// Sealing is AES-256-GCM (NIST SP 800-38D) with a fresh random 96-bit IV per seal, the IV size
+// GCM is specified for (SP 800-38D §8.2.2: random IVs are safe well below 2^32 seals per key).
+// The additional authenticated data (AAD) binds each ciphertext to the record it belongs to, so a
+// ciphertext copied into another row fails authentication instead of decrypting under the wrong
+// name. The envelope names the master key that sealed it, so a keyring can rotate keys later.
+
+import { base64UrlDecode, base64UrlEncode } from './encoding';
+
+const ENVELOPE_VERSION = 'kg1';
+const IV_BYTES = 12;
+
+export interface MasterKey {
+  /** Public fingerprint of the key; stored beside every ciphertext it seals. */
+  id: string;
+  key: CryptoKey;
+}
+
+/** Finds the master key an envelope names; returns undefined for an unknown id. */
+export type MasterKeyLookup = (keyId: string) => MasterKey | undefined;
+
+export class VaultError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Seals `plaintext` under `masterKey`, bound to `aad`. Returns a self-describing text envelope. */
+export async function seal(masterKey: MasterKey, plaintext: string, aad: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(aad), tagLength: 128 },
+    masterKey.key,
+    encoder.encode(plaintext),
+  );
+  return [ENVELOPE_VERSION, masterKey.id, base64UrlEncode(iv), base64UrlEncode(new Uint8Array(ciphertext))].join('.');
+}
+
+/** The master key id an envelope was sealed with, without opening it. */
+export function envelopeKeyId(envelope: string): string {
+  const parts = envelope.split('.');
+  if (parts.length !== 4 || parts[0] !== ENVELOPE_VERSION || !parts[1]) {
+    throw new VaultError('malformed secret envelope');
+  }
+  return parts[1];
+}
+
+/**
+ * Opens an envelope. Fails with VaultError on any tampering: a changed byte, a different AAD
+ * (the ciphertext of another record), or an unknown master key. The reason is deliberately vague.
+ */
+export async function open(lookup: MasterKeyLookup, envelope: string, aad: string): Promise<string> {
+  const keyId = envelopeKeyId(envelope);
+  const masterKey = lookup(keyId);
+  if (!masterKey) throw new VaultError(`no master key with id ${keyId}`);
+  const [, , ivText, ciphertextText] = envelope.split('.') as [string, string, string, string];
+  let iv: Uint8Array;
+  let ciphertext: Uint8Array;
+  try {
+    iv = base64UrlDecode(ivText);
+    ciphertext = base64UrlDecode(ciphertextText);
+  } catch {
+    throw new VaultError('malformed secret envelope');
+  }
+  if (iv.length !== IV_BYTES) throw new VaultError('malformed secret envelope');
+  try {
+    const plaintext = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv, additionalData: encoder.encode(aad), tagLength: 128 },
+      masterKey.key,
+      ciphertext,
+    );
+    return decoder.decode(plaintext);
+  } catch {
+    throw new VaultError('secret failed authentication');
+  }
+}
+
+/** Lowercase hex SHA-256 of a UTF-8 string; how API keys are stored and compared. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Compares two secrets without leaking, through timing, how much of them matched or how long
+ * the expected one is: both are hashed to 32 bytes first, then every byte is compared.
+ */
+export async function secretsEqual(presented: string, expected: string): Promise<boolean> {
+  const [left, right] = await Promise.all([digest(presented), digest(expected)]);
+  let difference = 0;
+  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ right[index]!;
+  return difference === 0;
+}
+
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+}

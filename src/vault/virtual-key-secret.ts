@@ -1,0 +1,46 @@
+// Seals and opens the secret part of a virtual key. The secret is one JSON object per key (an
+// API key, or a provider's several secret fields), sealed as one envelope so that rotation
+// replaces it whole.
+//
+// The AAD names the record: workspace, id and slug. None of them ever changes, and a ciphertext
+// moved to any other row (or workspace) no longer authenticates.
+
+import { z } from 'zod';
+import { open, seal, VaultError } from './crypto';
+import { currentMasterKey, masterKeyLookup } from './master-key';
+
+export interface SecretOwner {
+  workspaceId: string;
+  id: string;
+  slug: string;
+}
+
+export type ProviderSecret = Record<string, string>;
+
+const ProviderSecretSchema = z.record(z.string(), z.string());
+
+function recordAad(owner: SecretOwner): string {
+  // JSON keeps the fields unambiguous even if one of them ever contains a separator.
+  return JSON.stringify(['keygate/virtual-key/v1', owner.workspaceId, owner.id, owner.slug]);
+}
+
+export async function sealProviderSecret(
+  env: Pick<Env, 'VAULT_KEY'>,
+  owner: SecretOwner,
+  secret: ProviderSecret,
+): Promise<{ envelope: string; keyId: string }> {
+  const masterKey = await currentMasterKey(env);
+  return { envelope: await seal(masterKey, JSON.stringify(secret), recordAad(owner)), keyId: masterKey.id };
+}
+
+/** Opens a key's secret. Call it only on the path that forwards the request, and keep the result local. */
+export async function openProviderSecret(
+  env: Pick<Env, 'VAULT_KEY'>,
+  owner: SecretOwner,
+  envelope: string,
+): Promise<ProviderSecret> {
+  const plaintext = await open(await masterKeyLookup(env), envelope, recordAad(owner));
+  const parsed = ProviderSecretSchema.safeParse(JSON.parse(plaintext));
+  if (!parsed.success) throw new VaultError('sealed secret has an unexpected shape');
+  return parsed.data;
+}
