@@ -1,0 +1,69 @@
+// The stored shape of a virtual key, validated wherever it is read back (D1 row or KV value).
+// It carries the sealed secret envelope and never a plaintext credential.
+
+import { z } from 'zod';
+
+export const VIRTUAL_KEY_STATUSES = ['active', 'disabled'] as const;
+export type VirtualKeyStatus = (typeof VIRTUAL_KEY_STATUSES)[number];
+
+export const VirtualKeyRecordSchema = z.object({
+  id: z.string().min(1),
+  workspaceId: z.string().min(1),
+  slug: z.string().min(1),
+  name: z.string(),
+  note: z.string().nullable(),
+  provider: z.string().min(1),
+  status: z.enum(VIRTUAL_KEY_STATUSES),
+  providerConfig: z.record(z.string(), z.unknown()),
+  secretEnvelope: z.string().min(1),
+  secretKeyId: z.string().min(1),
+  maskedSecrets: z.record(z.string(), z.string()),
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type VirtualKeyRecord = z.infer<typeof VirtualKeyRecordSchema>;
+
+/** The row as D1 returns it: JSON columns are text. */
+const VirtualKeyRowSchema = z.object({
+  id: z.string(),
+  workspace_id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  note: z.string().nullable(),
+  provider: z.string(),
+  status: z.string(),
+  provider_config: z.string(),
+  secret_envelope: z.string(),
+  secret_key_id: z.string(),
+  masked_secrets: z.string(),
+  expires_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export function recordFromRow(row: unknown): VirtualKeyRecord {
+  const parsed = VirtualKeyRowSchema.parse(row);
+  return VirtualKeyRecordSchema.parse({
+    id: parsed.id,
+    workspaceId: parsed.workspace_id,
+    slug: parsed.slug,
+    name: parsed.name,
+    note: parsed.note,
+    provider: parsed.provider,
+    status: parsed.status,
+    providerConfig: JSON.parse(parsed.provider_config),
+    secretEnvelope: parsed.secret_envelope,
+    secretKeyId: parsed.secret_key_id,
+    maskedSecrets: JSON.parse(parsed.masked_secrets),
+    expiresAt: parsed.expires_at,
+    createdAt: parsed.created_at,
+    updatedAt: parsed.updated_at,
+  });
+}
+
+/** Whether the key is past its `expires_at` at `now`. */
+export function isExpired(record: Pick<VirtualKeyRecord, 'expiresAt'>, now: Date = new Date()): boolean {
+  return record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime();
+}
