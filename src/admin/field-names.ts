@@ -1,0 +1,39 @@
+// The one place where both spellings of top-level body fields are accepted.
+//
+// The seed's examples use camelCase (`resourceName`), while the Portkey SDK snake-cases top-level
+// keys before sending (`resource_name`), using the rule mirrored in `toSnakeCase`. Canonical names
+// are snake_case, like the rest of the admin API. Nested objects are left as the user wrote them.
+
+import { z } from '@hono/zod-openapi';
+
+/** The Portkey SDK's own conversion: `ID` -> `Id`, then every capital becomes `_` + lowercase. */
+export function toSnakeCase(key: string): string {
+  return key.replace('ID', 'Id').replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/**
+ * Wraps an object schema so it accepts camelCase and snake_case top-level keys. Giving both
+ * spellings of one field with different values is an error naming both.
+ */
+export function acceptingBothSpellings<Schema extends z.ZodType>(schema: Schema) {
+  return z.preprocess((input, context) => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+    const normalised: Record<string, unknown> = {};
+    const spelledAs: Record<string, string> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const canonical = toSnakeCase(key);
+      if (canonical in normalised && JSON.stringify(normalised[canonical]) !== JSON.stringify(value)) {
+        context.issues.push({
+          code: 'custom',
+          message: `${spelledAs[canonical]} and ${key} name the same field with different values; send one`,
+          path: [canonical],
+          input,
+        });
+        continue;
+      }
+      normalised[canonical] = value;
+      spelledAs[canonical] = key;
+    }
+    return normalised;
+  }, schema);
+}

@@ -1,0 +1,91 @@
+// Zod schemas for the virtual-key admin API: the single source of validation, types and the
+// OpenAPI document. Provider-specific fields come from each provider module.
+
+import { z } from '@hono/zod-openapi';
+import { PROVIDERS } from '../providers/registry';
+import { acceptingBothSpellings } from './field-names';
+
+const MAX_NAME_LENGTH = 200;
+const MAX_NOTE_LENGTH = 2000;
+
+const futureTimestamp = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' })
+  .refine((value) => Date.parse(value) > Date.now(), 'must be in the future');
+
+const commonCreateFields = {
+  name: z.string().trim().min(1, 'must not be empty').max(MAX_NAME_LENGTH).openapi({ example: 'openai-prod' }),
+  note: z.string().max(MAX_NOTE_LENGTH).nullish(),
+  expires_at: futureTimestamp.nullish().openapi({ description: 'After this time the key is refused.' }),
+  workspace_id: z.string().optional().openapi({ description: 'Defaults to the caller’s workspace.' }),
+};
+
+const createVariants = PROVIDERS.map((provider) =>
+  z.strictObject({ ...commonCreateFields, provider: z.literal(provider.id), ...provider.createFields }),
+);
+
+export const CreateVirtualKeyBody = acceptingBothSpellings(
+  z.discriminatedUnion('provider', createVariants as unknown as [(typeof createVariants)[number]], {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `must be one of: ${PROVIDERS.map((provider) => provider.id).join(', ')}`
+        : undefined,
+  }),
+).openapi('CreateVirtualKey');
+
+const providerUpdateFields = Object.assign({}, ...PROVIDERS.map((provider) => provider.updateFields)) as Record<
+  string,
+  z.ZodType
+>;
+
+export const UpdateVirtualKeyBody = acceptingBothSpellings(
+  z.strictObject({
+    name: commonCreateFields.name.optional(),
+    note: commonCreateFields.note,
+    expires_at: futureTimestamp.nullish().openapi({ description: 'null removes the expiry.' }),
+    status: z.enum(['active', 'disabled']).optional().openapi({ description: 'disabled refuses every request.' }),
+    ...providerUpdateFields,
+  }),
+).openapi('UpdateVirtualKey');
+
+export const SlugParams = z.object({
+  slug: z.string().min(1).max(200).openapi({ param: { name: 'slug', in: 'path' }, example: 'openai-prod-3kq7m2x9a4b5c6d7' }),
+});
+
+export const ListQuery = z.object({
+  current_page: z.coerce.number().int().min(0, 'starts at 0').default(0),
+  page_size: z.coerce.number().int().min(1).max(100, 'is at most 100').default(50),
+  workspace_id: z.string().optional(),
+});
+
+export const VirtualKeyObject = z
+  .object({
+    object: z.literal('virtual-key'),
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    note: z.string().nullable(),
+    ai_provider_name: z.string(),
+    masked_api_key: z.string().nullable(),
+    status: z.enum(['active', 'disabled', 'expired']),
+    workspace_id: z.string(),
+    expires_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    model_config: z.record(z.string(), z.unknown()),
+  })
+  .openapi('VirtualKey');
+
+export const VirtualKeyList = z
+  .object({ object: z.literal('list'), total: z.number().int(), data: z.array(VirtualKeyObject) })
+  .openapi('VirtualKeyList');
+
+export const SlugResult = z
+  .object({ success: z.literal(true), data: z.object({ id: z.string(), slug: z.string() }) })
+  .openapi('VirtualKeySlug');
+
+export const ErrorObject = z
+  .object({
+    error: z.object({ message: z.string(), type: z.string(), code: z.string(), param: z.string().nullable() }),
+    message: z.string(),
+  })
+  .openapi('Error');

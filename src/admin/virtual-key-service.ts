@@ -1,0 +1,139 @@
+// What the virtual-key admin routes do, apart from HTTP: create, read, update and delete keys,
+// sealing secrets on the way in and keeping the KV cache honest on every change.
+
+import type { z } from '@hono/zod-openapi';
+import { invalidRequest, notFound } from '../errors';
+import type { Principal } from '../http/context';
+import { findProvider, type AnyProviderModule } from '../providers/registry';
+import { newSlug, newVirtualKeyId } from '../store/identifiers';
+import { evictCachedVirtualKey } from '../store/virtual-key-cache';
+import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
+import {
+  deleteVirtualKey,
+  findVirtualKeyBySlug,
+  insertVirtualKey,
+  listVirtualKeys,
+  updateVirtualKey,
+} from '../store/virtual-keys-table';
+import { sealProviderSecret } from '../vault/virtual-key-secret';
+import type { CreateVirtualKeyBody, UpdateVirtualKeyBody, VirtualKeyObject } from './virtual-key-schemas';
+
+type CreateInput = z.infer<typeof CreateVirtualKeyBody>;
+type UpdateInput = z.infer<typeof UpdateVirtualKeyBody>;
+
+function providerOf(record: VirtualKeyRecord): AnyProviderModule {
+  const provider = findProvider(record.provider);
+  if (!provider) throw new Error(`virtual key ${record.slug} names unknown provider ${record.provider}`);
+  return provider;
+}
+
+function checkWorkspace(principal: Principal, workspaceId: string | undefined): void {
+  if (workspaceId !== undefined && workspaceId !== principal.workspaceId) {
+    throw invalidRequest('unknown_workspace', `workspace_id ${workspaceId} is not a workspace this API key can use`, 'workspace_id');
+  }
+}
+
+export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof VirtualKeyObject> {
+  const provider = providerOf(record);
+  return {
+    object: 'virtual-key',
+    id: record.id,
+    slug: record.slug,
+    name: record.name,
+    note: record.note,
+    ai_provider_name: record.provider,
+    masked_api_key: record.maskedSecrets[provider.maskedApiKeyField] ?? null,
+    status: record.status === 'active' && isExpired(record) ? 'expired' : record.status,
+    workspace_id: record.workspaceId,
+    expires_at: record.expiresAt,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    model_config: provider.describeConfig(record.providerConfig),
+  };
+}
+
+export async function createVirtualKey(env: Env, principal: Principal, input: CreateInput): Promise<VirtualKeyRecord> {
+  checkWorkspace(principal, input.workspace_id);
+  const provider = findProvider(input.provider);
+  if (!provider) throw invalidRequest('unknown_provider', `provider ${input.provider} is not supported`, 'provider');
+  const credentials = provider.credentialsFromCreate(input);
+  const identity = { workspaceId: principal.workspaceId, id: newVirtualKeyId(), slug: newSlug(input.name) };
+  const sealed = await sealProviderSecret(env, identity, credentials.secret);
+  const now = new Date().toISOString();
+  const record: VirtualKeyRecord = {
+    ...identity,
+    name: input.name,
+    note: input.note ?? null,
+    provider: provider.id,
+    status: 'active',
+    providerConfig: credentials.config,
+    secretEnvelope: sealed.envelope,
+    secretKeyId: sealed.keyId,
+    maskedSecrets: credentials.masked,
+    expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await insertVirtualKey(env.DB, record);
+  return record;
+}
+
+/** A key of the caller's workspace, or 404. Reads D1, not the cache: admin reads must be current. */
+export async function getVirtualKey(env: Env, principal: Principal, slug: string): Promise<VirtualKeyRecord> {
+  const record = await findVirtualKeyBySlug(env.DB, slug);
+  if (!record || record.workspaceId !== principal.workspaceId) {
+    throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
+  }
+  return record;
+}
+
+export async function listWorkspaceVirtualKeys(
+  env: Env,
+  principal: Principal,
+  query: { current_page: number; page_size: number; workspace_id?: string | undefined },
+) {
+  checkWorkspace(principal, query.workspace_id);
+  const page = await listVirtualKeys(env.DB, principal.workspaceId, { index: query.current_page, size: query.page_size });
+  return { object: 'list' as const, total: page.total, data: page.records.map(toVirtualKeyObject) };
+}
+
+export async function updateVirtualKeyBySlug(
+  env: Env,
+  principal: Principal,
+  slug: string,
+  input: UpdateInput,
+): Promise<VirtualKeyRecord> {
+  const current = await getVirtualKey(env, principal, slug);
+  const provider = providerOf(current);
+  const providerFields = Object.keys(input).filter((field) => !(field in provider.updateFields) && !COMMON_UPDATE_FIELDS.has(field));
+  if (providerFields.length > 0) {
+    throw invalidRequest('field_not_applicable', `${providerFields[0]} does not apply to ${provider.id} virtual keys`, providerFields[0]);
+  }
+  const credentials = provider.credentialsFromUpdate(input, { config: current.providerConfig, masked: current.maskedSecrets });
+  const sealed = credentials ? await sealProviderSecret(env, current, credentials.secret) : null;
+  const updated: VirtualKeyRecord = {
+    ...current,
+    name: input.name ?? current.name,
+    note: input.note === undefined ? current.note : input.note,
+    status: input.status ?? current.status,
+    providerConfig: credentials?.config ?? current.providerConfig,
+    maskedSecrets: credentials?.masked ?? current.maskedSecrets,
+    secretEnvelope: sealed?.envelope ?? current.secretEnvelope,
+    secretKeyId: sealed?.keyId ?? current.secretKeyId,
+    expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+  if (!(await updateVirtualKey(env.DB, current.id, updated))) {
+    throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
+  }
+  await evictCachedVirtualKey(env.KEY_CACHE, slug);
+  return updated;
+}
+
+const COMMON_UPDATE_FIELDS = new Set(['name', 'note', 'expires_at', 'status']);
+
+export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string): Promise<void> {
+  const current = await getVirtualKey(env, principal, slug);
+  await deleteVirtualKey(env.DB, current.id);
+  await evictCachedVirtualKey(env.KEY_CACHE, slug);
+}

@@ -1,0 +1,84 @@
+// The Hono app: middleware order, route mounting and the one error handler.
+
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { virtualKeyRoutes } from './admin/virtual-keys-routes';
+import { errorResponse, invalidRequest, KeygateError } from './errors';
+import { gatewayRoutes } from './gateway/routes';
+import { authenticate } from './http/authenticate';
+import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from './http/body-limit';
+import type { AppEnv } from './http/context';
+import { requestId } from './http/request-id';
+import { validationHook } from './http/validation';
+
+const ADMIN_PREFIXES = ['/v1/virtual-keys'];
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestId());
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'portkeyApiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-portkey-api-key',
+  });
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Keygate admin API', version: '1', description: 'Virtual keys for LLM provider credentials.' },
+  });
+
+  app.use('/v1/*', authenticate());
+  for (const prefix of ADMIN_PREFIXES) {
+    app.use(prefix, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
+    app.use(`${prefix}/*`, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
+  }
+  app.route('/v1/virtual-keys', virtualKeyRoutes());
+  // An admin path with a method it does not have must not fall through to the gateway.
+  for (const prefix of ADMIN_PREFIXES) {
+    app.all(prefix, methodNotAllowed);
+    app.all(`${prefix}/*`, methodNotAllowed);
+  }
+
+  app.use('/v1/*', limitBodySize(GATEWAY_BODY_LIMIT_BYTES));
+  app.route('/v1', gatewayRoutes());
+
+  app.notFound((c) => errorResponse(new KeygateError('not_found', 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError((error, c) => {
+    if (error instanceof KeygateError) {
+      if (error.kind === 'internal') logError(c.get('requestId'), error.code, error.message);
+      return errorResponse(error);
+    }
+    if (error instanceof HTTPException && error.status < 500) return errorResponse(fromHonoException(error));
+    // Only the error's class and message are logged: nothing of the request, and our own code
+    // never puts a secret into an error message.
+    logError(c.get('requestId'), error instanceof Error ? error.name : 'unknown', error instanceof Error ? error.message : '');
+    return errorResponse(
+      new KeygateError('internal', 'internal_error', `Keygate hit an internal error. Quote request id ${c.get('requestId')} when reporting it.`),
+    );
+  });
+
+  return app;
+}
+
+function methodNotAllowed(c: Context<AppEnv>): Response {
+  return errorResponse(
+    new KeygateError('method_not_allowed', 'method_not_allowed', `${c.req.path} does not support ${c.req.method}.`),
+  );
+}
+
+/** Hono's own 4xx (from its body validator) in our error shape. */
+function fromHonoException(error: HTTPException): KeygateError {
+  if (error.status === 415) {
+    return new KeygateError('unsupported_media_type', 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+  }
+  if (error.status === 400) return invalidRequest('invalid_json', 'The request body is not valid JSON.');
+  return invalidRequest('invalid_request', error.message || 'Invalid request.');
+}
+
+function logError(requestId: string | undefined, code: string, message: string): void {
+  console.error(JSON.stringify({ level: 'error', requestId, code, message }));
+}

@@ -1,0 +1,9 @@
+// The Worker entry. Durable Object classes are exported from here as they arrive.
+
+import { createApp } from './app';
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, context) => app.fetch(request, env, context),
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,18 @@
+// The only place that lists providers. Adding one is a new folder and a line here.
+
+import { openaiProvider } from './openai';
+import type { ProviderModule } from './provider';
+
+// The element type is widened on purpose: callers validate fields with the module's own schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProviderModule = ProviderModule<any, any>;
+
+export const PROVIDERS = [openaiProvider] as const satisfies readonly AnyProviderModule[];
+
+const byId = new Map<string, AnyProviderModule>(PROVIDERS.map((provider) => [provider.id, provider]));
+
+export const PROVIDER_IDS = PROVIDERS.map((provider) => provider.id);
+
+export function findProvider(id: string): AnyProviderModule | undefined {
+  return byId.get(id);
+}

@@ -1,0 +1,88 @@
+// Helpers that drive the real Worker inside workerd, with the fake upstream as OPENAI_BASE_URL.
+// They call the Worker's own fetch handler; nothing of ours is mocked.
+
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { expect, inject } from 'vitest';
+import worker from '../../src/index';
+
+export const ADMIN_API_KEY = 'kg-test-admin-key';
+
+export function fakeUpstreamUrl(): string {
+  return inject('fakeUpstreamUrl');
+}
+
+export function testEnv(overrides: Partial<Record<keyof Env, unknown>> = {}): Env {
+  return { ...env, OPENAI_BASE_URL: `${fakeUpstreamUrl()}/v1`, ...overrides } as Env;
+}
+
+/** One request through the Worker, waiting for its background work (cache fills) to finish. */
+export async function callKeygate(path: string, init: RequestInit = {}, envOverrides = {}): Promise<Response> {
+  const context = createExecutionContext();
+  const request = new Request(`https://keygate.test${path}`, init) as Parameters<typeof worker.fetch>[0];
+  const response = await worker.fetch(request, testEnv(envOverrides), context);
+  await waitOnExecutionContext(context);
+  return response;
+}
+
+export function adminHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { 'x-portkey-api-key': ADMIN_API_KEY, 'content-type': 'application/json', ...extra };
+}
+
+export async function adminRequest(method: string, path: string, body?: unknown): Promise<Response> {
+  return callKeygate(path, { method, headers: adminHeaders(), body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+export async function createVirtualKey(body: Record<string, unknown> = {}): Promise<string> {
+  const response = await adminRequest('POST', '/v1/virtual-keys', {
+    name: 'test key',
+    provider: 'openai',
+    key: 'sk-fake-test-0000000000000000000000',
+    ...body,
+  });
+  expect(response.status).toBe(200);
+  const created = (await response.json()) as { data: { slug: string } };
+  return created.data.slug;
+}
+
+export interface RecordedUpstreamRequest {
+  method: string;
+  path: string;
+  search: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What the fake upstream received for requests tagged with `x-test-id: testId`. */
+export async function upstreamRequests(testId: string): Promise<RecordedUpstreamRequest[]> {
+  const response = await fetch(`${fakeUpstreamUrl()}/__fake/requests?test=${encodeURIComponent(testId)}`);
+  return (await response.json()) as RecordedUpstreamRequest[];
+}
+
+export async function chat(
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  envOverrides = {},
+): Promise<Response> {
+  return callKeygate(
+    '/v1/chat/completions',
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], ...body }),
+    },
+    envOverrides,
+  );
+}
+
+/** Asserts the error shape both SDKs read, and returns it. */
+export async function expectError(response: Response, status: number, code?: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/application\/json/);
+  const body = (await response.json()) as { error: { message: string; type: string; code: string }; message: string };
+  expect(body.error.message).toEqual(expect.any(String));
+  expect(body.error.type).toEqual(expect.any(String));
+  expect(body.message).toBe(body.error.message);
+  if (code) expect(body.error.code).toBe(code);
+  return body;
+}
