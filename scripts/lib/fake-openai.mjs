@@ -1,0 +1,174 @@
+// A local stand-in for the OpenAI API, for tests and benchmarks. It answers in OpenAI's
+// documented shapes and records what it received, so tests can assert what went upstream.
+//
+// Tests steer it through the request itself:
+// - header `x-test-id`: groups recorded requests; read them at GET /__fake/requests?test=<id>
+// - `model` (JSON body) picks a behaviour: `fail-429`, `fail-html`, `garbage-json`, `garbage-http`,
+//   `reset`, `slow` (headers after 3 s), `hold-stream` (first SSE chunk, then waits for
+//   POST /__fake/release?test=<id>); anything else answers normally.
+
+import { createServer } from 'node:http';
+
+
+function chatCompletion(model, content) {
+  return {
+    id: 'chatcmpl-fake123',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 },
+  };
+}
+
+function chunk(model, delta, finishReason = null) {
+  return {
+    id: 'chatcmpl-fake123',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+}
+
+/** The SSE frames a streamed chat answer of "Hello from fake" consists of, in order. */
+export function fakeStreamFrames(model) {
+  return [
+    chunk(model, { role: 'assistant', content: '' }),
+    chunk(model, { content: 'Hello' }),
+    chunk(model, { content: ' from fake' }),
+    chunk(model, {}, 'stop'),
+  ].map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
+}
+
+function sendJson(response, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_fake_upstream', ...headers });
+  response.end(text);
+}
+
+function openAiError(response, status, message, type, code) {
+  sendJson(response, status, { error: { message, type, param: null, code } });
+}
+
+export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
+  const recorded = new Map();
+  const releases = new Map();
+  const sockets = new Set();
+
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url, 'http://fake');
+    const chunks = [];
+    for await (const part of request) chunks.push(part);
+    const bodyText = Buffer.concat(chunks).toString('utf8');
+
+    if (url.pathname === '/__fake/requests') {
+      return sendJson(response, 200, recorded.get(url.searchParams.get('test')) ?? []);
+    }
+    if (url.pathname === '/__fake/release') {
+      releases.get(url.searchParams.get('test'))?.();
+      return sendJson(response, 200, { released: true });
+    }
+
+    const testId = request.headers['x-test-id'];
+    if (testId) {
+      const list = recorded.get(testId) ?? [];
+      list.push({ method: request.method, path: url.pathname, search: url.search, headers: request.headers, body: bodyText });
+      recorded.set(testId, list);
+    }
+
+    if (request.headers.authorization === undefined || !request.headers.authorization.startsWith('Bearer ')) {
+      return openAiError(response, 401, 'You didn\'t provide an API key.', 'invalid_request_error', 'missing_api_key');
+    }
+
+    let body = {};
+    try {
+      body = bodyText ? JSON.parse(bodyText) : {};
+    } catch {
+      return openAiError(response, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
+    }
+    const model = body.model ?? 'gpt-4o-mini';
+
+    switch (model) {
+      case 'fail-429':
+        return openAiError(response, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded');
+      case 'fail-html':
+        response.writeHead(502, { 'content-type': 'text/html' });
+        return response.end('<html><body>Bad gateway</body></html>');
+      case 'garbage-json':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        return response.end('{"id": "chatcmpl-broken", "choices": [');
+      case 'garbage-http':
+        request.socket.end('THIS IS NOT HTTP\r\n\r\n');
+        return;
+      case 'reset':
+        request.socket.destroy();
+        return;
+      case 'slow':
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        break;
+      default:
+    }
+
+    if (url.pathname === '/v1/chat/completions' && body.stream) {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_fake_upstream' });
+      const frames = fakeStreamFrames(model);
+      response.write(frames[0]);
+      if (model === 'hold-stream') {
+        await new Promise((resolve) => {
+          releases.set(testId, resolve);
+          setTimeout(resolve, 10_000);
+        });
+      }
+      for (const frame of frames.slice(1)) response.write(frame);
+      return response.end();
+    }
+
+    switch (url.pathname) {
+      case '/v1/chat/completions': {
+        const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
+        const said = typeof lastUser?.content === 'string' ? lastUser.content : '';
+        return sendJson(response, 200, chatCompletion(model, `echo: ${said}`));
+      }
+      case '/v1/completions':
+        return sendJson(response, 200, {
+          id: 'cmpl-fake123', object: 'text_completion', created: 1_700_000_000, model,
+          choices: [{ text: ' completed', index: 0, logprobs: null, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
+        });
+      case '/v1/embeddings':
+        return sendJson(response, 200, {
+          object: 'list', model,
+          data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2, 0.3] }],
+          usage: { prompt_tokens: 2, total_tokens: 2 },
+        });
+      case '/v1/responses':
+        return sendJson(response, 200, {
+          id: 'resp_fake123', object: 'response', created_at: 1_700_000_000, status: 'completed', model,
+          output: [{ type: 'message', id: 'msg_fake', status: 'completed', role: 'assistant',
+            content: [{ type: 'output_text', text: 'fake response', annotations: [] }] }],
+          usage: { input_tokens: 2, output_tokens: 2, total_tokens: 4 },
+        });
+      case '/v1/models':
+        return sendJson(response, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1_700_000_000, owned_by: 'openai' }] });
+      default:
+        return openAiError(response, 404, `Invalid URL (${request.method} ${url.pathname})`, 'invalid_request_error', null);
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.keepAliveTimeout = 30_000;
+
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  const address = server.address();
+  return {
+    url: `http://${host}:${address.port}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+

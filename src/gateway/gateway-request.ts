@@ -1,0 +1,98 @@
+// Reads a client's OpenAI-shaped request: which virtual key it names, what body goes upstream,
+// and which of its headers may go upstream at all.
+
+import { invalidRequest } from '../errors';
+
+export interface GatewayRequest {
+  method: string;
+  /** The path below `/v1`, e.g. `/chat/completions`. */
+  path: string;
+  search: string;
+  /** Client headers minus the gateway's credentials, Portkey's headers and hop-by-hop headers. */
+  headers: Headers;
+  body: BodyInit | null;
+  virtualKeySlug: string;
+}
+
+// Never forwarded: the gateway's own credentials, routing headers meant for Keygate, and headers
+// that describe this hop rather than the request.
+const DROPPED_HEADERS = new Set([
+  'authorization',
+  'api-key',
+  'x-api-key',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'cookie',
+  'x-real-ip',
+  'true-client-ip',
+]);
+const DROPPED_PREFIXES = ['x-portkey-', 'cf-', 'x-forwarded-'];
+
+export function upstreamSafeHeaders(headers: Headers): Headers {
+  const safe = new Headers();
+  for (const [name, value] of headers) {
+    if (DROPPED_HEADERS.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    safe.set(name, value);
+  }
+  return safe;
+}
+
+const MODEL_CATALOG_FORM = /^@([^/]+)\/(.+)$/s;
+
+function isJson(contentType: string | null): boolean {
+  return contentType !== null && /^application\/([a-z0-9.+-]+\+)?json\b/i.test(contentType.trim());
+}
+
+/**
+ * The virtual key comes from the Model Catalog form `model: "@<slug>/<model>"` when the body uses
+ * it (upstream then gets the bare model), otherwise from `x-portkey-virtual-key`. The model form
+ * wins when both are present, since it is the more specific, per-call choice.
+ */
+export async function readGatewayRequest(request: Request, pathBelowV1: string): Promise<GatewayRequest> {
+  const url = new URL(request.url);
+  const headers = upstreamSafeHeaders(request.headers);
+  const headerSlug = request.headers.get('x-portkey-virtual-key')?.trim() || null;
+  let body: BodyInit | null = request.body;
+  let modelSlug: string | null = null;
+
+  if (request.body && isJson(request.headers.get('content-type'))) {
+    const text = await request.text();
+    body = text;
+    const parsed = parseJsonBody(text);
+    const model = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { model?: unknown }).model : undefined;
+    if (typeof model === 'string' && model.startsWith('@')) {
+      const match = MODEL_CATALOG_FORM.exec(model);
+      if (!match) {
+        throw invalidRequest('invalid_model', `model ${model} must look like @<virtual-key>/<model>`, 'model');
+      }
+      modelSlug = match[1]!;
+      body = JSON.stringify({ ...(parsed as object), model: match[2] });
+    }
+  }
+
+  const virtualKeySlug = modelSlug ?? headerSlug;
+  if (!virtualKeySlug) {
+    throw invalidRequest(
+      'missing_virtual_key',
+      'No virtual key: send the x-portkey-virtual-key header, or use model "@<virtual-key>/<model>".',
+    );
+  }
+  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, virtualKeySlug };
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest('invalid_json', 'The request body is not valid JSON.');
+  }
+}

@@ -1,0 +1,92 @@
+// Calls the upstream and relays its answer. Failures of the upstream itself become 502/504 in our
+// error shape; an upstream's own error answer (4xx/5xx with a JSON body) passes through as it is.
+
+import { errorBody, KeygateError } from '../errors';
+
+// Headers of the upstream hop that must not be copied onto our response. The body we relay is
+// already decoded, so its encoding and length headers no longer describe it.
+const HOP_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'set-cookie'];
+
+export async function fetchUpstream(request: Request, timeoutMs: number): Promise<Response> {
+  const controller = new AbortController();
+  let timedOut = false;
+  // The timer covers the wait for response headers only; a long stream is not cut off.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    return await fetch(request, { signal: controller.signal });
+  } catch {
+    if (timedOut) {
+      throw new KeygateError('upstream_timeout', 'upstream_timeout', `The upstream provider did not answer within ${timeoutMs} ms.`);
+    }
+    // The exception text describes our network, not the client's request; it stays out of the body.
+    throw new KeygateError('upstream_unreachable', 'upstream_unreachable', 'The upstream provider could not be reached.');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function relayHeaders(upstream: Response): Headers {
+  const headers = new Headers(upstream.headers);
+  for (const name of HOP_HEADERS) headers.delete(name);
+  // Our own request id takes `x-request-id`; the provider's stays available under another name.
+  const upstreamRequestId = upstream.headers.get('x-request-id');
+  headers.delete('x-request-id');
+  if (upstreamRequestId) headers.set('x-upstream-request-id', upstreamRequestId);
+  return headers;
+}
+
+function isJson(contentType: string | null): boolean {
+  return contentType !== null && /^application\/([a-z0-9.+-]+\+)?json\b/i.test(contentType);
+}
+
+async function readUpstreamText(upstream: Response): Promise<string> {
+  try {
+    return await upstream.text();
+  } catch {
+    throw new KeygateError('upstream_unreachable', 'upstream_connection_lost', 'The upstream connection broke while sending its answer.');
+  }
+}
+
+/**
+ * Streams (SSE, audio, files) pass through as they arrive. JSON answers are read whole so that
+ * garbage becomes a clear 502 instead of a body the SDK chokes on.
+ */
+export async function relayUpstreamResponse(upstream: Response): Promise<Response> {
+  const headers = relayHeaders(upstream);
+  const contentType = upstream.headers.get('content-type');
+  const succeeded = upstream.status < 400;
+
+  if (succeeded && !isJson(contentType)) {
+    if (contentType?.toLowerCase().startsWith('text/html')) {
+      await upstream.body?.cancel();
+      throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with an HTML page instead of an API response.');
+    }
+    return new Response(upstream.body, { status: upstream.status, headers });
+  }
+
+  const text = await readUpstreamText(upstream);
+  if (isParsableJson(text)) return new Response(text, { status: upstream.status, headers });
+  if (succeeded) {
+    throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with a body that is not valid JSON.');
+  }
+  // An error answer we cannot pass on as JSON keeps its status but gets our error shape.
+  const wrapped = new KeygateError(
+    'upstream_invalid',
+    'upstream_error',
+    `The upstream provider answered HTTP ${upstream.status} without a JSON error body.`,
+  );
+  headers.set('content-type', 'application/json; charset=utf-8');
+  return new Response(JSON.stringify(errorBody(wrapped)), { status: upstream.status, headers });
+}
+
+function isParsableJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
