@@ -185,12 +185,13 @@ describe('keys that may not be used', () => {
 });
 
 describe('when the upstream fails', () => {
-  it('passes an upstream error status and body through', async () => {
+  it('passes an upstream error status and body through, adding the top-level message Portkey reads', async () => {
     const slug = await createVirtualKey();
     const response = await chat({ model: `@${slug}/fail-429` });
     expect(response.status).toBe(429);
     expect(await response.json()).toEqual({
       error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+      message: 'Rate limit reached for requests',
     });
   });
 

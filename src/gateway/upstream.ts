@@ -68,7 +68,11 @@ export async function relayUpstreamResponse(upstream: Response): Promise<Respons
   }
 
   const text = await readUpstreamText(upstream);
-  if (isParsableJson(text)) return new Response(text, { status: upstream.status, headers });
+  const parsed = parseJson(text);
+  if (parsed.ok) {
+    const body = succeeded ? text : withTopLevelMessage(parsed.value) ?? text;
+    return new Response(body, { status: upstream.status, headers });
+  }
   if (succeeded) {
     throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with a body that is not valid JSON.');
   }
@@ -82,11 +86,22 @@ export async function relayUpstreamResponse(upstream: Response): Promise<Respons
   return new Response(JSON.stringify(errorBody(wrapped)), { status: upstream.status, headers });
 }
 
-function isParsableJson(text: string): boolean {
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    JSON.parse(text);
-    return true;
+    return { ok: true, value: JSON.parse(text) };
   } catch {
-    return false;
+    return { ok: false };
   }
+}
+
+/**
+ * An upstream error body with `error.message` but no top-level `message` (OpenAI's shape) gets
+ * one copied up, so the Portkey SDK shows the message rather than the whole body. Everything the
+ * upstream sent stays as it was. Returns null when there is nothing to add.
+ */
+function withTopLevelMessage(body: unknown): string | null {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || 'message' in body) return null;
+  const error = (body as { error?: unknown }).error;
+  const message = error !== null && typeof error === 'object' ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? JSON.stringify({ ...body, message }) : null;
 }

@@ -7,8 +7,8 @@
 import { kvKeys } from './kv-keys';
 import { VirtualKeyRecordSchema, type VirtualKeyRecord } from './virtual-key-record';
 
-/** How long a cached record lives at all; a stale copy can never outlive this. */
-export const CACHE_EXPIRATION_SECONDS = 300;
+/** How long a cached record lives at all (KV's minimum); a stale copy can never outlive this. */
+export const CACHE_EXPIRATION_SECONDS = 60;
 /** How long a location's edge cache may serve a KV read without revalidating (KV's minimum). */
 export const CACHE_EDGE_TTL_SECONDS = 30;
 

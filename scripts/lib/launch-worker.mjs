@@ -1,0 +1,128 @@
+// Starts Keygate in Node for end-to-end tests and benchmarks, as close to production as a local
+// run gets: the bundle is the one `wrangler deploy` would upload (not `wrangler dev`'s build), it
+// runs in workerd through Miniflare, and D1 starts from the real migrations.
+//
+//   const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
+//   // ... talk to keygate.url with keygate.adminApiKey ...
+//   await keygate.close();
+//
+// Every launch is isolated: a fresh build directory, in-memory D1 and KV, and new random secrets.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Miniflare, supportedCompatibilityDate } from 'miniflare';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+
+/** The `[vars]` table and top-level settings of wrangler.toml. Enough TOML for this one file. */
+function parseWranglerToml(text) {
+  const setting = (name) => new RegExp(`^${name}\\s*=\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
+  const compatibilityDate = setting('compatibility_date')?.replace(/^"|"$/g, '');
+  if (!compatibilityDate) throw new Error('wrangler.toml has no compatibility_date');
+  const flags = setting('compatibility_flags');
+  const compatibilityFlags = flags ? [...flags.matchAll(/"([^"]+)"/g)].map((match) => match[1]) : [];
+  // The [vars] section runs from its header to the next table header (or the end of the file).
+  const section = /^\[vars\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(text)?.[1] ?? '';
+  const pairs = section.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/gm);
+  const vars = Object.fromEntries([...pairs].map(([, name, value]) => [name, value]));
+  return { compatibilityDate, compatibilityFlags, vars };
+}
+
+/** Builds with `wrangler deploy --dry-run`, so what runs is exactly what would deploy. */
+async function buildWorker(outdir) {
+  // node_modules/.bin/wrangler starts with `#!/usr/bin/env node`; putting this process's Node first
+  // on PATH makes it run on the same (new enough) Node as the caller, whatever the system has.
+  const env = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+    WRANGLER_SEND_METRICS: 'false', // no network calls from a build
+  };
+  try {
+    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--outdir', outdir], { cwd: root, env, maxBuffer: 16 << 20 });
+  } catch (error) {
+    throw new Error(`wrangler deploy --dry-run failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`);
+  }
+  return join(outdir, 'index.js');
+}
+
+/** Each migration file, in name order, one statement at a time (D1 runs one per prepare). */
+async function applyMigrations(db) {
+  const dir = join(root, 'migrations');
+  for (const file of (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()) {
+    const sql = (await readFile(join(dir, file), 'utf8')).replace(/^\s*--.*$/gm, '');
+    // Statements end with `;` at the end of a line; that keeps `;` inside string literals safe.
+    for (const statement of sql.split(/;[ \t]*$/m).map((text) => text.trim()).filter(Boolean)) {
+      await db.prepare(statement).run().catch((error) => {
+        throw new Error(`migration ${file} failed at: ${statement.slice(0, 200)}\n${error.message}`);
+      });
+    }
+  }
+}
+
+/**
+ * workerd refuses to start a Worker dated later than the runtime itself. wrangler.toml's date is
+ * kept within what the root `miniflare` supports; say clearly if the two drift apart.
+ */
+function checkCompatibilityDate(wanted) {
+  if (wanted > supportedCompatibilityDate) {
+    throw new Error(
+      `wrangler.toml asks for compatibility_date ${wanted}, but the installed miniflare (workerd) supports ` +
+        `up to ${supportedCompatibilityDate}: upgrade miniflare or lower the date.`,
+    );
+  }
+  return wanted;
+}
+
+/**
+ * Builds and starts Keygate. `vars` override wrangler.toml's [vars] and may also set the secrets
+ * ADMIN_API_KEY and VAULT_KEY (random ones are generated otherwise). `port: 0` picks a free port.
+ */
+export async function launchKeygate({ vars = {}, port = 0 } = {}) {
+  const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
+  const bindings = {
+    ...toml.vars,
+    ADMIN_API_KEY: `kg-admin-${randomBytes(24).toString('base64url')}`,
+    VAULT_KEY: randomBytes(32).toString('base64'),
+    ...vars,
+  };
+
+  const outdir = await mkdtemp(join(tmpdir(), 'keygate-build-'));
+  let mf;
+  try {
+    const scriptPath = await buildWorker(outdir);
+    mf = new Miniflare({
+      modules: true,
+      scriptPath,
+      // Module names are paths relative to modulesRoot (default: cwd); workerd rejects `..` in them.
+      modulesRoot: outdir,
+      compatibilityDate: checkCompatibilityDate(toml.compatibilityDate),
+      compatibilityFlags: toml.compatibilityFlags,
+      // Unpersisted storage: every launch starts empty, and nothing is left behind.
+      kvNamespaces: ['KEY_CACHE'],
+      d1Databases: ['DB'],
+      bindings,
+      port,
+      host: '127.0.0.1',
+    });
+    const url = await mf.ready;
+    await applyMigrations(await mf.getD1Database('DB'));
+    return {
+      url: url.origin,
+      adminApiKey: bindings.ADMIN_API_KEY,
+      async close() {
+        await mf.dispose();
+        await rm(outdir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await mf?.dispose().catch(() => {});
+    await rm(outdir, { recursive: true, force: true });
+    throw error;
+  }
+}
