@@ -24,6 +24,8 @@ CREATE TABLE virtual_keys (
   secret_key_id TEXT NOT NULL,
   masked_secrets TEXT NOT NULL DEFAULT '{}',
   expires_at TEXT,
+  -- Bumped by every update; updates name the revision they read, so concurrent ones can't undo each other.
+  revision INTEGER NOT NULL DEFAULT 1,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );

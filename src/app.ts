@@ -37,16 +37,18 @@ export function createApp() {
     app.use(`${prefix}/*`, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
   }
   app.route('/v1/virtual-keys', virtualKeyRoutes());
-  // An admin path with a method it does not have must not fall through to the gateway.
+  // An admin path must not fall through to the gateway: a route it has, with a method it lacks,
+  // is a 405; any deeper path is a 404.
   for (const prefix of ADMIN_PREFIXES) {
     app.all(prefix, methodNotAllowed);
-    app.all(`${prefix}/*`, methodNotAllowed);
+    app.all(`${prefix}/:slug`, methodNotAllowed);
+    app.all(`${prefix}/*`, (c) => routeNotFound(c));
   }
 
   app.use('/v1/*', limitBodySize(GATEWAY_BODY_LIMIT_BYTES));
   app.route('/v1', gatewayRoutes());
 
-  app.notFound((c) => errorResponse(new KeygateError('not_found', 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.notFound(routeNotFound);
   app.onError((error, c) => {
     if (error instanceof KeygateError) {
       if (error.kind === 'internal') logError(c.get('requestId'), error.code, error.message);
@@ -62,6 +64,10 @@ export function createApp() {
   });
 
   return app;
+}
+
+function routeNotFound(c: Context<AppEnv>): Response {
+  return errorResponse(new KeygateError('not_found', 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`));
 }
 
 function methodNotAllowed(c: Context<AppEnv>): Response {

@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'upstream_unreachable'
@@ -39,9 +40,14 @@ export const forbidden = (code: string, message: string) => new KeygateError('fo
 export const notFound = (code: string, message: string) => new KeygateError('not_found', code, message);
 
 interface WireShape {
-  status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 500 | 502 | 504;
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 502 | 504;
   /** OpenAI's error `type` vocabulary, so SDK error classes map naturally. */
   type: string;
+  /**
+   * False where the upstream may already have received (and billed) the call. The OpenAI SDK
+   * retries 5xx by default; `x-should-retry: false` stops it sending the call a second time.
+   */
+  retryable?: false;
 }
 
 function wireShape(kind: ErrorKind): WireShape {
@@ -56,15 +62,17 @@ function wireShape(kind: ErrorKind): WireShape {
       return { status: 404, type: 'not_found_error' };
     case 'method_not_allowed':
       return { status: 405, type: 'invalid_request_error' };
+    case 'conflict':
+      return { status: 409, type: 'invalid_request_error' };
     case 'payload_too_large':
       return { status: 413, type: 'invalid_request_error' };
     case 'unsupported_media_type':
       return { status: 415, type: 'invalid_request_error' };
     case 'upstream_unreachable':
     case 'upstream_invalid':
-      return { status: 502, type: 'upstream_error' };
+      return { status: 502, type: 'upstream_error', retryable: false };
     case 'upstream_timeout':
-      return { status: 504, type: 'upstream_error' };
+      return { status: 504, type: 'upstream_error', retryable: false };
     case 'internal':
       return { status: 500, type: 'api_error' };
     default: {
@@ -87,13 +95,10 @@ export function errorBody(error: KeygateError): ErrorBody {
   };
 }
 
-export function errorStatus(error: KeygateError): WireShape['status'] {
-  return wireShape(error.kind).status;
-}
-
 /** The single writer of error responses. */
-export function errorResponse(error: KeygateError, headers?: HeadersInit): Response {
-  const responseHeaders = new Headers(headers);
-  responseHeaders.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(errorBody(error)), { status: errorStatus(error), headers: responseHeaders });
+export function errorResponse(error: KeygateError): Response {
+  const shape = wireShape(error.kind);
+  const headers = new Headers({ 'content-type': 'application/json; charset=utf-8' });
+  if (shape.retryable === false) headers.set('x-should-retry', 'false');
+  return new Response(JSON.stringify(errorBody(error)), { status: shape.status, headers });
 }

@@ -37,14 +37,16 @@ const providerUpdateFields = Object.assign({}, ...PROVIDERS.map((provider) => pr
   z.ZodType
 >;
 
+/** Fields every update may carry, whatever the provider. */
+export const commonUpdateFields = {
+  name: commonCreateFields.name.optional(),
+  note: commonCreateFields.note,
+  expires_at: futureTimestamp.nullish().openapi({ description: 'null removes the expiry.' }),
+  status: z.enum(['active', 'disabled']).optional().openapi({ description: 'disabled refuses every request.' }),
+};
+
 export const UpdateVirtualKeyBody = acceptingBothSpellings(
-  z.strictObject({
-    name: commonCreateFields.name.optional(),
-    note: commonCreateFields.note,
-    expires_at: futureTimestamp.nullish().openapi({ description: 'null removes the expiry.' }),
-    status: z.enum(['active', 'disabled']).optional().openapi({ description: 'disabled refuses every request.' }),
-    ...providerUpdateFields,
-  }),
+  z.strictObject({ ...commonUpdateFields, ...providerUpdateFields }),
 ).openapi('UpdateVirtualKey');
 
 export const SlugParams = z.object({

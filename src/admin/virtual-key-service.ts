@@ -2,9 +2,9 @@
 // sealing secrets on the way in and keeping the KV cache honest on every change.
 
 import type { z } from '@hono/zod-openapi';
-import { invalidRequest, notFound } from '../errors';
+import { invalidRequest, KeygateError, notFound } from '../errors';
 import type { Principal } from '../http/context';
-import { findProvider, type AnyProviderModule } from '../providers/registry';
+import { findProvider, providerOf } from '../providers/registry';
 import { newSlug, newVirtualKeyId } from '../store/identifiers';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
@@ -16,16 +16,10 @@ import {
   updateVirtualKey,
 } from '../store/virtual-keys-table';
 import { sealProviderSecret } from '../vault/virtual-key-secret';
-import type { CreateVirtualKeyBody, UpdateVirtualKeyBody, VirtualKeyObject } from './virtual-key-schemas';
+import { commonUpdateFields, type CreateVirtualKeyBody, type UpdateVirtualKeyBody, type VirtualKeyObject } from './virtual-key-schemas';
 
 type CreateInput = z.infer<typeof CreateVirtualKeyBody>;
 type UpdateInput = z.infer<typeof UpdateVirtualKeyBody>;
-
-function providerOf(record: VirtualKeyRecord): AnyProviderModule {
-  const provider = findProvider(record.provider);
-  if (!provider) throw new Error(`virtual key ${record.slug} names unknown provider ${record.provider}`);
-  return provider;
-}
 
 function checkWorkspace(principal: Principal, workspaceId: string | undefined): void {
   if (workspaceId !== undefined && workspaceId !== principal.workspaceId) {
@@ -71,6 +65,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     secretKeyId: sealed.keyId,
     maskedSecrets: credentials.masked,
     expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+    revision: 1,
     createdAt: now,
     updatedAt: now,
   };
@@ -105,9 +100,10 @@ export async function updateVirtualKeyBySlug(
 ): Promise<VirtualKeyRecord> {
   const current = await getVirtualKey(env, principal, slug);
   const provider = providerOf(current);
-  const providerFields = Object.keys(input).filter((field) => !(field in provider.updateFields) && !COMMON_UPDATE_FIELDS.has(field));
-  if (providerFields.length > 0) {
-    throw invalidRequest('field_not_applicable', `${providerFields[0]} does not apply to ${provider.id} virtual keys`, providerFields[0]);
+  // The body schema knows every provider's fields; this key's provider may use only its own.
+  const foreignField = Object.keys(input).find((field) => !(field in provider.updateFields) && !(field in commonUpdateFields));
+  if (foreignField) {
+    throw invalidRequest('field_not_applicable', `${foreignField} does not apply to ${provider.id} virtual keys`, foreignField);
   }
   const credentials = provider.credentialsFromUpdate(input, { config: current.providerConfig, masked: current.maskedSecrets });
   const sealed = credentials ? await sealProviderSecret(env, current, credentials.secret) : null;
@@ -123,17 +119,28 @@ export async function updateVirtualKeyBySlug(
     expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
     updatedAt: new Date().toISOString(),
   };
-  if (!(await updateVirtualKey(env.DB, current.id, updated))) {
-    throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
+  if (!(await updateVirtualKey(env.DB, current.id, current.revision, updated))) {
+    await getVirtualKey(env, principal, slug); // 404 if it was deleted meanwhile
+    throw new KeygateError('conflict', 'concurrent_update', `Virtual key ${slug} was changed by another request; read it again and retry.`);
   }
-  await evictCachedVirtualKey(env.KEY_CACHE, slug);
-  return updated;
+  await evictFromCache(env, slug);
+  return { ...updated, revision: current.revision + 1 };
 }
-
-const COMMON_UPDATE_FIELDS = new Set(['name', 'note', 'expires_at', 'status']);
 
 export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string): Promise<void> {
   const current = await getVirtualKey(env, principal, slug);
   await deleteVirtualKey(env.DB, current.id);
-  await evictCachedVirtualKey(env.KEY_CACHE, slug);
+  await evictFromCache(env, slug);
+}
+
+/**
+ * The change is already in D1 when this runs, so a KV failure must not report the change as
+ * failed. The stale copy then expires on its own (docs/storage.md); the failure is logged.
+ */
+async function evictFromCache(env: Env, slug: string): Promise<void> {
+  try {
+    await evictCachedVirtualKey(env.KEY_CACHE, slug);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', code: 'cache_eviction_failed', slug, message: error instanceof Error ? error.message : '' }));
+  }
 }

@@ -15,8 +15,9 @@ export function presentedApiKey(headers: Headers): string | null {
   if (portkeyHeader) return portkeyHeader;
   const authorization = headers.get('authorization')?.trim();
   if (!authorization) return null;
-  const bearer = /^bearer\s+(.+)$/i.exec(authorization);
-  return (bearer ? bearer[1]! : authorization).trim() || null;
+  // `Bearer` with nothing after it (an SDK with an empty apiKey) is a missing key, not a wrong one.
+  const bearer = /^bearer(?:\s+(.*))?$/i.exec(authorization);
+  return (bearer ? (bearer[1] ?? '') : authorization).trim() || null;
 }
 
 export function authenticate(): MiddlewareHandler<AppEnv> {

@@ -19,6 +19,7 @@ export const VirtualKeyRecordSchema = z.object({
   secretKeyId: z.string().min(1),
   maskedSecrets: z.record(z.string(), z.string()),
   expiresAt: z.string().nullable(),
+  revision: z.number().int().min(1),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -39,6 +40,7 @@ const VirtualKeyRowSchema = z.object({
   secret_key_id: z.string(),
   masked_secrets: z.string(),
   expires_at: z.string().nullable(),
+  revision: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -58,6 +60,7 @@ export function recordFromRow(row: unknown): VirtualKeyRecord {
     secretKeyId: parsed.secret_key_id,
     maskedSecrets: JSON.parse(parsed.masked_secrets),
     expiresAt: parsed.expires_at,
+    revision: parsed.revision,
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,
   });

@@ -4,12 +4,12 @@
 import { recordFromRow, type VirtualKeyRecord, type VirtualKeyStatus } from './virtual-key-record';
 
 const COLUMNS = `id, workspace_id, slug, name, note, provider, status, provider_config, secret_envelope,
-  secret_key_id, masked_secrets, expires_at, created_at, updated_at`;
+  secret_key_id, masked_secrets, expires_at, revision, created_at, updated_at`;
 
 export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
+      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
     )
     .bind(
       record.id,
@@ -24,6 +24,7 @@ export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord)
       record.secretKeyId,
       JSON.stringify(record.maskedSecrets),
       record.expiresAt,
+      record.revision,
       record.createdAt,
       record.updatedAt,
     )
@@ -50,7 +51,7 @@ export async function listVirtualKeys(
     db
       .prepare(
         `SELECT ${COLUMNS} FROM virtual_keys WHERE workspace_id = ?1
-         ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3`,
+         ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3`,
       )
       .bind(workspaceId, page.size, page.index * page.size),
   ]);
@@ -71,13 +72,21 @@ export interface VirtualKeyChanges {
   updatedAt: string;
 }
 
-/** Writes the whole changed state in one statement; returns false if the key no longer exists. */
-export async function updateVirtualKey(db: D1Database, id: string, changes: VirtualKeyChanges): Promise<boolean> {
+/**
+ * Writes the whole changed state in one statement, if the row is still at the revision the caller
+ * read. Returns false when it is not (changed meanwhile, or deleted); nothing is written then.
+ */
+export async function updateVirtualKey(
+  db: D1Database,
+  id: string,
+  readRevision: number,
+  changes: VirtualKeyChanges,
+): Promise<boolean> {
   const result = await db
     .prepare(
       `UPDATE virtual_keys SET name = ?2, note = ?3, status = ?4, provider_config = ?5, secret_envelope = ?6,
-         secret_key_id = ?7, masked_secrets = ?8, expires_at = ?9, updated_at = ?10
-       WHERE id = ?1`,
+         secret_key_id = ?7, masked_secrets = ?8, expires_at = ?9, updated_at = ?10, revision = revision + 1
+       WHERE id = ?1 AND revision = ?11`,
     )
     .bind(
       id,
@@ -90,6 +99,7 @@ export async function updateVirtualKey(db: D1Database, id: string, changes: Virt
       JSON.stringify(changes.maskedSecrets),
       changes.expiresAt,
       changes.updatedAt,
+      readRevision,
     )
     .run();
   return result.meta.changes > 0;

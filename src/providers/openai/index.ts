@@ -5,12 +5,22 @@ import { z } from '@hono/zod-openapi';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { maskSecret, type ProviderModule } from '../provider';
 
+// The key travels in an HTTP header, so only printable ASCII without spaces can work there. A key
+// with anything else would fail every call later (or make the runtime log the header), so it is
+// refused when it is stored.
+const apiKey = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(4096, 'is longer than 4096 characters')
+  .regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces');
+
 const createFields = {
-  key: z.string().trim().min(1, 'must not be empty').openapi({ description: 'The OpenAI API key.' }),
+  key: apiKey.openapi({ description: 'The OpenAI API key.' }),
 };
 
 const updateFields = {
-  key: z.string().trim().min(1, 'must not be empty').optional().openapi({
+  key: apiKey.optional().openapi({
     description: 'A new OpenAI API key. Rotation: the slug stays and the next request uses it.',
   }),
 };
