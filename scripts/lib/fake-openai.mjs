@@ -3,9 +3,9 @@
 //
 // Tests steer it through the request itself:
 // - header `x-test-id`: groups recorded requests; read them at GET /__fake/requests?test=<id>
-// - `model` (JSON body) picks a behaviour: `fail-429`, `fail-html`, `garbage-json`, `garbage-http`,
-//   `reset`, `slow` (headers after 3 s), `hold-stream` (first SSE chunk, then waits for
-//   POST /__fake/release?test=<id>); anything else answers normally.
+// - `model` (JSON body) picks a behaviour: `fail-429`, `fail-500`, `fail-html` (502 HTML),
+//   `html-200`, `garbage-json`, `garbage-http`, `reset`, `slow` (headers after 3 s), `hold-stream`
+//   (first SSE chunk, then waits for POST /__fake/release?test=<id>); anything else answers normally.
 
 import { createServer } from 'node:http';
 
@@ -43,7 +43,12 @@ export function fakeStreamFrames(model) {
 
 function sendJson(response, status, body, headers = {}) {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_fake_upstream', ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'x-request-id': 'req_fake_upstream',
+    'openai-organization': 'org-fake-upstream',
+    ...headers,
+  });
   response.end(text);
 }
 
@@ -92,6 +97,11 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
     switch (model) {
       case 'fail-429':
         return openAiError(response, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded');
+      case 'fail-500':
+        return openAiError(response, 500, 'The server had an error while processing your request.', 'server_error', null);
+      case 'html-200':
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return response.end('<html><body>Welcome to the captive portal</body></html>');
       case 'fail-html':
         response.writeHead(502, { 'content-type': 'text/html' });
         return response.end('<html><body>Bad gateway</body></html>');

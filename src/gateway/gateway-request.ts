@@ -2,6 +2,7 @@
 // and which of its headers may go upstream at all.
 
 import { invalidRequest } from '../errors';
+import { isJsonContentType } from '../http/content-type';
 
 export interface GatewayRequest {
   method: string;
@@ -15,7 +16,7 @@ export interface GatewayRequest {
 }
 
 // Never forwarded: the gateway's own credentials, routing headers meant for Keygate, and headers
-// that describe this hop rather than the request.
+// that describe this hop (or the client's network) rather than the request.
 const DROPPED_HEADERS = new Set([
   'authorization',
   'api-key',
@@ -31,6 +32,8 @@ const DROPPED_HEADERS = new Set([
   'upgrade',
   'content-length',
   'cookie',
+  'forwarded',
+  'via',
   'x-real-ip',
   'true-client-ip',
 ]);
@@ -46,35 +49,34 @@ export function upstreamSafeHeaders(headers: Headers): Headers {
 }
 
 const MODEL_CATALOG_FORM = /^@([^/]+)\/(.+)$/s;
-
-function isJson(contentType: string | null): boolean {
-  return contentType !== null && /^application\/([a-z0-9.+-]+\+)?json\b/i.test(contentType.trim());
-}
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 
 /**
  * The virtual key comes from the Model Catalog form `model: "@<slug>/<model>"` when the body uses
  * it (upstream then gets the bare model), otherwise from `x-portkey-virtual-key`. The model form
- * wins when both are present, since it is the more specific, per-call choice.
+ * wins when both are present, since it is the more specific, per-call choice. Only JSON bodies
+ * are read; anything else (file uploads) streams through and needs the header.
  */
 export async function readGatewayRequest(request: Request, pathBelowV1: string): Promise<GatewayRequest> {
   const url = new URL(request.url);
   const headers = upstreamSafeHeaders(request.headers);
   const headerSlug = request.headers.get('x-portkey-virtual-key')?.trim() || null;
-  let body: BodyInit | null = request.body;
+  // A body on GET or HEAD has no meaning to the upstream, and fetch refuses to send one.
+  let body: BodyInit | null = METHODS_WITHOUT_BODY.has(request.method) ? null : request.body;
   let modelSlug: string | null = null;
 
-  if (request.body && isJson(request.headers.get('content-type'))) {
+  if (body && isJsonContentType(request.headers.get('content-type'))) {
     const text = await request.text();
     body = text;
     const parsed = parseJsonBody(text);
-    const model = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { model?: unknown }).model : undefined;
-    if (typeof model === 'string' && model.startsWith('@')) {
+    const model = isPlainObject(parsed) ? parsed.model : undefined;
+    if (isPlainObject(parsed) && typeof model === 'string' && model.startsWith('@')) {
       const match = MODEL_CATALOG_FORM.exec(model);
       if (!match) {
-        throw invalidRequest('invalid_model', `model ${model} must look like @<virtual-key>/<model>`, 'model');
+        throw invalidRequest('invalid_model', `model ${model.slice(0, 200)} must look like @<virtual-key>/<model>`, 'model');
       }
       modelSlug = match[1]!;
-      body = JSON.stringify({ ...(parsed as object), model: match[2] });
+      body = withModel(text, parsed, model, match[2]!);
     }
   }
 
@@ -88,6 +90,10 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
   return { method: request.method, path: pathBelowV1, search: url.search, headers, body, virtualKeySlug };
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
@@ -95,4 +101,19 @@ function parseJsonBody(text: string): unknown {
   } catch {
     throw invalidRequest('invalid_json', 'The request body is not valid JSON.');
   }
+}
+
+/**
+ * The body with `model` replaced. When the model literal appears exactly once, only it is
+ * replaced, so everything else reaches the upstream byte for byte: re-serialising would round
+ * integers beyond 2^53 (a `seed`, say). Otherwise the parsed body is serialised again.
+ */
+function withModel(text: string, parsed: Record<string, unknown>, catalogModel: string, bareModel: string): string {
+  const literal = new RegExp(`"model"\\s*:\\s*${escapeRegExp(JSON.stringify(catalogModel))}`, 'g');
+  if (text.match(literal)?.length === 1) return text.replace(literal, () => `"model":${JSON.stringify(bareModel)}`);
+  return JSON.stringify({ ...parsed, model: bareModel });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -7,16 +7,29 @@ import { cacheVirtualKey, readCachedVirtualKey } from '../store/virtual-key-cach
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
 import { findVirtualKeyBySlug } from '../store/virtual-keys-table';
 
+// Every slug Keygate issues fits this. Anything else cannot exist, and is refused before it
+// reaches storage (KV keys are limited to 512 bytes; an error must not quote megabytes back).
+const SLUG_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 export async function resolveVirtualKey(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
   principal: Principal,
   slug: string,
 ): Promise<VirtualKeyRecord> {
-  let record = await readCachedVirtualKey(env.KEY_CACHE, slug);
+  if (!SLUG_SHAPE.test(slug)) {
+    throw notFound('virtual_key_not_found', `Virtual key ${slug.slice(0, 64)}${slug.length > 64 ? '…' : ''} does not exist.`);
+  }
+  let record = await readCachedVirtualKey(env.KEY_CACHE, slug).catch((error: unknown) => {
+    // KV is only a cache: when it fails, D1 still answers.
+    logCacheFailure('cache_read_failed', slug, error);
+    return null;
+  });
   if (!record) {
     record = await findVirtualKeyBySlug(env.DB, slug);
-    if (record) context.waitUntil(cacheVirtualKey(env.KEY_CACHE, record));
+    if (record) {
+      context.waitUntil(cacheVirtualKey(env.KEY_CACHE, record).catch((error: unknown) => logCacheFailure('cache_fill_failed', slug, error)));
+    }
   }
   // A key of another workspace is reported exactly like a missing one.
   if (!record || record.workspaceId !== principal.workspaceId) {
@@ -29,4 +42,8 @@ export async function resolveVirtualKey(
     throw forbidden('virtual_key_expired', `Virtual key ${slug} expired at ${record.expiresAt}.`);
   }
   return record;
+}
+
+function logCacheFailure(code: string, slug: string, error: unknown): void {
+  console.error(JSON.stringify({ level: 'warn', code, slug, message: error instanceof Error ? error.message : '' }));
 }

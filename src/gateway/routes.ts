@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
-import { findProvider } from '../providers/registry';
+import { providerOf } from '../providers/registry';
 import { KeygateError } from '../errors';
 import { VaultError } from '../vault/crypto';
 import { openProviderSecret } from '../vault/virtual-key-secret';
@@ -17,8 +17,7 @@ export function gatewayRoutes() {
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
-    const provider = findProvider(record.provider);
-    if (!provider) throw new Error(`virtual key ${record.slug} names unknown provider ${record.provider}`);
+    const provider = providerOf(record);
 
     // The decrypted secret exists from here until the upstream request is built, and nowhere else.
     const secret = await openProviderSecret(c.env, record, record.secretEnvelope).catch((error: unknown) => {
@@ -32,6 +31,6 @@ export function gatewayRoutes() {
     const upstreamRequest = provider.buildUpstreamRequest({ ...call, env: c.env, config: record.providerConfig, secret });
 
     const upstreamResponse = await fetchUpstream(upstreamRequest, upstreamTimeoutMs(c.env));
-    return relayUpstreamResponse(upstreamResponse);
+    return relayUpstreamResponse(upstreamResponse, call.method);
   });
 }

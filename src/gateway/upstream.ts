@@ -2,10 +2,24 @@
 // error shape; an upstream's own error answer (4xx/5xx with a JSON body) passes through as it is.
 
 import { errorBody, KeygateError } from '../errors';
+import { isJsonContentType } from '../http/content-type';
 
-// Headers of the upstream hop that must not be copied onto our response. The body we relay is
-// already decoded, so its encoding and length headers no longer describe it.
-const HOP_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'set-cookie'];
+// Upstream headers that must not be copied onto our response: those of the upstream hop (the body
+// we relay is already decoded, so its encoding and length headers no longer describe it), and
+// those that describe the real credential's account to the app holding the virtual key.
+const DROPPED_RESPONSE_HEADERS = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-encoding',
+  'set-cookie',
+  'openai-organization',
+  'openai-project',
+];
+
+// Answers that have no body to check, whatever their content-type says.
+const BODYLESS_STATUSES = new Set([204, 205, 304]);
 
 export async function fetchUpstream(request: Request, timeoutMs: number): Promise<Response> {
   const controller = new AbortController();
@@ -30,16 +44,12 @@ export async function fetchUpstream(request: Request, timeoutMs: number): Promis
 
 function relayHeaders(upstream: Response): Headers {
   const headers = new Headers(upstream.headers);
-  for (const name of HOP_HEADERS) headers.delete(name);
+  for (const name of DROPPED_RESPONSE_HEADERS) headers.delete(name);
   // Our own request id takes `x-request-id`; the provider's stays available under another name.
   const upstreamRequestId = upstream.headers.get('x-request-id');
   headers.delete('x-request-id');
   if (upstreamRequestId) headers.set('x-upstream-request-id', upstreamRequestId);
   return headers;
-}
-
-function isJson(contentType: string | null): boolean {
-  return contentType !== null && /^application\/([a-z0-9.+-]+\+)?json\b/i.test(contentType);
 }
 
 async function readUpstreamText(upstream: Response): Promise<string> {
@@ -54,12 +64,15 @@ async function readUpstreamText(upstream: Response): Promise<string> {
  * Streams (SSE, audio, files) pass through as they arrive. JSON answers are read whole so that
  * garbage becomes a clear 502 instead of a body the SDK chokes on.
  */
-export async function relayUpstreamResponse(upstream: Response): Promise<Response> {
+export async function relayUpstreamResponse(upstream: Response, method: string): Promise<Response> {
   const headers = relayHeaders(upstream);
   const contentType = upstream.headers.get('content-type');
   const succeeded = upstream.status < 400;
 
-  if (succeeded && !isJson(contentType)) {
+  if (method === 'HEAD' || BODYLESS_STATUSES.has(upstream.status)) {
+    return new Response(null, { status: upstream.status, headers });
+  }
+  if (succeeded && !isJsonContentType(contentType)) {
     if (contentType?.toLowerCase().startsWith('text/html')) {
       await upstream.body?.cancel();
       throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with an HTML page instead of an API response.');

@@ -11,8 +11,13 @@ export const PROVIDERS = [openaiProvider] as const satisfies readonly AnyProvide
 
 const byId = new Map<string, AnyProviderModule>(PROVIDERS.map((provider) => [provider.id, provider]));
 
-export const PROVIDER_IDS = PROVIDERS.map((provider) => provider.id);
-
 export function findProvider(id: string): AnyProviderModule | undefined {
   return byId.get(id);
+}
+
+/** The module of a stored key's provider. A stored provider we no longer know is a bug, not input. */
+export function providerOf(record: { slug: string; provider: string }): AnyProviderModule {
+  const provider = byId.get(record.provider);
+  if (!provider) throw new Error(`virtual key ${record.slug} names unknown provider ${record.provider}`);
+  return provider;
 }

@@ -6,7 +6,7 @@
 // ciphertext copied into another row fails authentication instead of decrypting under the wrong
 // name. The envelope names the master key that sealed it, so a keyring can rotate keys later.
 
-import { base64UrlDecode, base64UrlEncode } from './encoding';
+import { base64UrlDecode, base64UrlEncode, hexEncode } from './encoding';
 
 const ENVELOPE_VERSION = 'kg1';
 const IV_BYTES = 12;
@@ -82,8 +82,7 @@ export async function open(lookup: MasterKeyLookup, envelope: string, aad: strin
 
 /** Lowercase hex SHA-256 of a UTF-8 string; how API keys are stored and compared. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return hexEncode(await sha256(text));
 }
 
 /**
@@ -91,12 +90,12 @@ export async function sha256Hex(text: string): Promise<string> {
  * the expected one is: both are hashed to 32 bytes first, then every byte is compared.
  */
 export async function secretsEqual(presented: string, expected: string): Promise<boolean> {
-  const [left, right] = await Promise.all([digest(presented), digest(expected)]);
+  const [left, right] = await Promise.all([sha256(presented), sha256(expected)]);
   let difference = 0;
   for (let index = 0; index < left.length; index++) difference |= left[index]! ^ right[index]!;
   return difference === 0;
 }
 
-async function digest(text: string): Promise<Uint8Array> {
+async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }
