@@ -4,111 +4,28 @@
 // Worker's storage: every assertion is on what an SDK returns or what the upstream saw.
 
 import OpenAI from 'openai';
-import { Portkey } from 'portkey-ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../../scripts/lib/fake-openai.mjs';
-import { launchKeygate } from '../../scripts/lib/launch-worker.mjs';
+import { describe, expect, it } from 'vitest';
+import {
+  adminClient,
+  createKey,
+  expectCleanUpstreamHeaders,
+  failure,
+  hello,
+  onlyUpstreamRequest,
+  openaiClient,
+  portkeyClient,
+  providerKey,
+  upstreamRequests,
+  useKeygateWithFakeUpstream,
+  type VirtualKey,
+} from './harness';
 
-interface RecordedRequest {
-  method: string;
-  path: string;
-  search: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-interface VirtualKey {
-  slug: string;
-  name: string;
-  note: string | null;
-  ai_provider_name: string;
-  masked_api_key: string | null;
-  status: string;
-  created_at: string;
-  updated_at: string;
-  model_config: Record<string, unknown>;
-}
-
-let fake: FakeOpenAI;
-let keygate: { url: string; adminApiKey: string; close(): Promise<void> };
-let admin: Portkey;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
-  admin = portkeyClient();
-});
-
-afterAll(async () => {
-  await keygate?.close();
-  await fake?.close();
-});
-
-/** A Portkey client on Keygate. No retries, so a failure shows at once and exactly once. */
-function portkeyClient(options: { apiKey?: string; virtualKey?: string } = {}): Portkey {
-  const client = new Portkey({ apiKey: options.apiKey ?? keygate.adminApiKey, baseURL: `${keygate.url}/v1`, virtualKey: options.virtualKey });
-  client.maxRetries = 0; // not a constructor option in portkey-ai v3 (it would become a header)
-  return client;
-}
-
-function openaiClient(testId: string, options: { apiKey?: string; headers?: Record<string, string> } = {}): OpenAI {
-  return new OpenAI({
-    apiKey: options.apiKey ?? keygate.adminApiKey,
-    baseURL: `${keygate.url}/v1`,
-    maxRetries: 0,
-    defaultHeaders: { 'x-test-id': testId, ...options.headers },
-  });
-}
-
-/** A provider key long enough to be masked as `********` + its last 4 characters. */
-function providerKey(label: string): string {
-  return `sk-fake-${label}-${crypto.randomUUID().replaceAll('-', '')}`;
-}
-
-async function createKey(key: string, name = 'e2e openai', note: string | null = null): Promise<string> {
-  const created = (await admin.virtualKeys.create({ name, provider: 'openai', key, note })) as unknown as {
-    success: boolean;
-    data: { id: string; slug: string };
-  };
-  expect(created.success).toBe(true);
-  return created.data.slug;
-}
-
-/** What the fake upstream received for one test id, oldest first. */
-async function upstreamRequests(testId: string): Promise<RecordedRequest[]> {
-  const response = await fetch(`${fake.url}/__fake/requests?test=${encodeURIComponent(testId)}`);
-  return (await response.json()) as RecordedRequest[];
-}
-
-async function onlyUpstreamRequest(testId: string): Promise<RecordedRequest & { json: Record<string, unknown> }> {
-  const requests = await upstreamRequests(testId);
-  expect(requests).toHaveLength(1);
-  return { ...requests[0]!, json: JSON.parse(requests[0]!.body) as Record<string, unknown> };
-}
-
-/** The upstream got the provider key and nothing of the gateway's own credentials or routing. */
-function expectCleanUpstreamHeaders(request: RecordedRequest, secret: string): void {
-  expect(request.headers.authorization).toBe(`Bearer ${secret}`);
-  expect(Object.keys(request.headers).filter((name) => name.startsWith('x-portkey-'))).toEqual([]);
-  expect(JSON.stringify(request.headers)).not.toContain(keygate.adminApiKey);
-}
-
-/** Runs a call that must fail and returns the SDK's error. */
-async function failure(call: () => Promise<unknown>): Promise<Error & { status?: number }> {
-  try {
-    await call();
-  } catch (error) {
-    return error as Error & { status?: number };
-  }
-  throw new Error('expected the call to fail, and it succeeded');
-}
-
-const hello = [{ role: 'user' as const, content: 'hello' }];
+useKeygateWithFakeUpstream();
 
 describe('virtual-key admin through the Portkey SDK', () => {
   it('creates, lists and retrieves a key without ever showing the secret', async () => {
     const secret = providerKey('admin');
-    const created = (await admin.virtualKeys.create({ name: 'OpenAI Prod', provider: 'openai', key: secret, note: 'for e2e' })) as unknown as {
+    const created = (await adminClient().virtualKeys.create({ name: 'OpenAI Prod', provider: 'openai', key: secret, note: 'for e2e' })) as unknown as {
       success: boolean;
       data: { id: string; slug: string };
     };
@@ -117,13 +34,13 @@ describe('virtual-key admin through the Portkey SDK', () => {
     expect(slug).toMatch(/^openai-prod-[a-z2-7]{16}$/);
     expect(id).toEqual(expect.any(String));
 
-    const list = await admin.virtualKeys.list();
+    const list = await adminClient().virtualKeys.list();
     expect(list.object).toBe('list');
     const listed = (list.data ?? []).find((key) => key.slug === slug);
     expect(listed).toMatchObject({ slug, name: 'OpenAI Prod', ai_provider_name: 'openai' });
     expect(list.total).toBeGreaterThanOrEqual(1);
 
-    const key = (await admin.virtualKeys.retrieve({ slug })) as unknown as VirtualKey;
+    const key = (await adminClient().virtualKeys.retrieve({ slug })) as unknown as VirtualKey;
     expect(key).toMatchObject({
       slug,
       name: 'OpenAI Prod',
@@ -241,11 +158,11 @@ describe('key lifecycle as seen by chat', () => {
     await openaiClient(before).chat.completions.create({ model: `@${slug}/gpt-4o-mini`, messages: hello });
     expectCleanUpstreamHeaders(await onlyUpstreamRequest(before), oldSecret);
 
-    const updated = (await admin.virtualKeys.update({ slug, key: newSecret, note: 'rotated' })) as unknown as {
+    const updated = (await adminClient().virtualKeys.update({ slug, key: newSecret, note: 'rotated' })) as unknown as {
       data: { slug: string };
     };
     expect(updated.data.slug).toBe(slug);
-    const key = (await admin.virtualKeys.retrieve({ slug })) as unknown as VirtualKey;
+    const key = (await adminClient().virtualKeys.retrieve({ slug })) as unknown as VirtualKey;
     expect(key).toMatchObject({ note: 'rotated', masked_api_key: `********${newSecret.slice(-4)}`, status: 'active' });
     expect(Date.parse(key.updated_at)).toBeGreaterThanOrEqual(Date.parse(key.created_at));
 
@@ -261,7 +178,7 @@ describe('key lifecycle as seen by chat', () => {
     await openaiClient(warm).chat.completions.create({ model: `@${slug}/gpt-4o-mini`, messages: hello });
     expect(await upstreamRequests(warm)).toHaveLength(1);
 
-    await admin.virtualKeys.delete({ slug });
+    await adminClient().virtualKeys.delete({ slug });
 
     const testId = crypto.randomUUID();
     const chatError = await failure(() =>
@@ -272,11 +189,11 @@ describe('key lifecycle as seen by chat', () => {
     expect(chatError.message).toContain(slug);
     expect(await upstreamRequests(testId)).toEqual([]);
 
-    const retrieveError = await failure(() => admin.virtualKeys.retrieve({ slug }));
+    const retrieveError = await failure(() => adminClient().virtualKeys.retrieve({ slug }));
     expect(retrieveError.status).toBe(404);
     expect(retrieveError.message).toContain(slug);
 
-    const list = await admin.virtualKeys.list();
+    const list = await adminClient().virtualKeys.list();
     expect((list.data ?? []).map((key) => key.slug)).not.toContain(slug);
   });
 });
