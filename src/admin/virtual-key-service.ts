@@ -36,7 +36,7 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
     name: record.name,
     note: record.note,
     ai_provider_name: record.provider,
-    masked_api_key: record.maskedSecrets[provider.maskedApiKeyField] ?? null,
+    masked_api_key: provider.maskedApiKey(record.maskedSecrets),
     status: record.status === 'active' && isExpired(record) ? 'expired' : record.status,
     workspace_id: record.workspaceId,
     expires_at: record.expiresAt,
@@ -50,7 +50,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
   checkWorkspace(principal, input.workspace_id);
   const provider = findProvider(input.provider);
   if (!provider) throw invalidRequest('unknown_provider', `provider ${input.provider} is not supported`, 'provider');
-  const credentials = provider.credentialsFromCreate(input);
+  const credentials = provider.credentialsFromCreate(input, env);
   const identity = { workspaceId: principal.workspaceId, id: newVirtualKeyId(), slug: newSlug(input.name) };
   const sealed = await sealProviderSecret(env, identity, credentials.secret);
   const now = new Date().toISOString();
@@ -105,15 +105,15 @@ export async function updateVirtualKeyBySlug(
   if (foreignField) {
     throw invalidRequest('field_not_applicable', `${foreignField} does not apply to ${provider.id} virtual keys`, foreignField);
   }
-  const credentials = provider.credentialsFromUpdate(input, { config: current.providerConfig, masked: current.maskedSecrets });
-  const sealed = credentials ? await sealProviderSecret(env, current, credentials.secret) : null;
+  const changes = provider.applyUpdate(input, { config: current.providerConfig, masked: current.maskedSecrets }, env);
+  const sealed = changes.secret ? await sealProviderSecret(env, current, changes.secret) : null;
   const updated: VirtualKeyRecord = {
     ...current,
     name: input.name ?? current.name,
     note: input.note === undefined ? current.note : input.note,
     status: input.status ?? current.status,
-    providerConfig: credentials?.config ?? current.providerConfig,
-    maskedSecrets: credentials?.masked ?? current.maskedSecrets,
+    providerConfig: changes.config,
+    maskedSecrets: changes.secret ? (changes.masked ?? {}) : current.maskedSecrets,
     secretEnvelope: sealed?.envelope ?? current.secretEnvelope,
     secretKeyId: sealed?.keyId ?? current.secretKeyId,
     expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),

@@ -12,6 +12,8 @@ export interface GatewayRequest {
   /** Client headers minus the gateway's credentials, Portkey's headers and hop-by-hop headers. */
   headers: Headers;
   body: BodyInit | null;
+  /** The parsed JSON body, with the bare model, when the body is a JSON object. */
+  json: Record<string, unknown> | null;
   virtualKeySlug: string;
 }
 
@@ -64,19 +66,22 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
   // A body on GET or HEAD has no meaning to the upstream, and fetch refuses to send one.
   let body: BodyInit | null = METHODS_WITHOUT_BODY.has(request.method) ? null : request.body;
   let modelSlug: string | null = null;
+  let json: Record<string, unknown> | null = null;
 
   if (body && isJsonContentType(request.headers.get('content-type'))) {
     const text = await request.text();
     body = text;
     const parsed = parseJsonBody(text);
-    const model = isPlainObject(parsed) ? parsed.model : undefined;
-    if (isPlainObject(parsed) && typeof model === 'string' && model.startsWith('@')) {
+    json = isPlainObject(parsed) ? parsed : null;
+    const model = json?.model;
+    if (json && typeof model === 'string' && model.startsWith('@')) {
       const match = MODEL_CATALOG_FORM.exec(model);
       if (!match) {
         throw invalidRequest('invalid_model', `model ${model.slice(0, 200)} must look like @<virtual-key>/<model>`, 'model');
       }
       modelSlug = match[1]!;
-      body = withModel(text, parsed, model, match[2]!);
+      body = withModel(text, json, model, match[2]!);
+      json = { ...json, model: match[2]! };
     }
   }
 
@@ -87,7 +92,7 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
       'No virtual key: send the x-portkey-virtual-key header, or use model "@<virtual-key>/<model>".',
     );
   }
-  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, virtualKeySlug };
+  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, json, virtualKeySlug };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -28,7 +28,13 @@ export function gatewayRoutes() {
         `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
       );
     });
-    const upstreamRequest = provider.buildUpstreamRequest({ ...call, env: c.env, config: record.providerConfig, secret });
+    const upstreamRequest = await provider.buildUpstreamRequest({
+      ...call,
+      env: c.env,
+      slug: record.slug,
+      config: record.providerConfig,
+      secret,
+    });
 
     const upstreamResponse = await fetchUpstream(upstreamRequest, upstreamTimeoutMs(c.env));
     return relayUpstreamResponse(upstreamResponse, call.method);

@@ -12,9 +12,18 @@ export interface ProviderCredentials {
   masked: Record<string, string>;
 }
 
+/** What an update changes. Without `secret`, the sealed secret (and its masks) stay as they are. */
+export interface CredentialChanges {
+  config: Record<string, unknown>;
+  secret?: ProviderSecret;
+  masked?: Record<string, string>;
+}
+
 /** One client call, reduced to what a provider needs to build the upstream request. */
 export interface UpstreamCall {
   env: Env;
+  /** The virtual key's slug, for messages. */
+  slug: string;
   method: string;
   /** The path below `/v1`, starting with `/`, e.g. `/chat/completions`. */
   path: string;
@@ -23,6 +32,8 @@ export interface UpstreamCall {
   /** Client headers with the gateway's own credentials and hop-by-hop headers already removed. */
   headers: Headers;
   body: BodyInit | null;
+  /** The JSON body, parsed (with the bare model), when the call has one. Read it; change `body`. */
+  json: Record<string, unknown> | null;
   config: Record<string, unknown>;
   /** The decrypted secret. It lives only as long as this call. */
   secret: ProviderSecret;
@@ -38,17 +49,19 @@ export interface ProviderModule<
   createFields: CreateFields;
   /** Provider-specific top-level fields an update may carry; all optional. */
   updateFields: UpdateFields;
-  credentialsFromCreate(fields: z.infer<z.ZodObject<CreateFields>>): ProviderCredentials;
-  /** New credentials for an update, or null when the update leaves them as they are. */
-  credentialsFromUpdate(
+  /** Splits a create body into secret and config; throws a 400 KeygateError for a broken rule. */
+  credentialsFromCreate(fields: z.infer<z.ZodObject<CreateFields>>, env: Env): ProviderCredentials;
+  /** What an update changes, given the stored config; throws a 400 KeygateError for a broken rule. */
+  applyUpdate(
     fields: z.infer<z.ZodObject<UpdateFields>>,
     current: Omit<ProviderCredentials, 'secret'>,
-  ): ProviderCredentials | null;
+    env: Env,
+  ): CredentialChanges;
   /** The non-secret settings shown on read as `model_config`. */
   describeConfig(config: Record<string, unknown>): Record<string, unknown>;
-  /** The field of `masked` shown as `masked_api_key`. */
-  maskedApiKeyField: string;
-  buildUpstreamRequest(call: UpstreamCall): Request;
+  /** The mask shown as `masked_api_key`, or null when the key stores no secret of that kind. */
+  maskedApiKey(masked: Record<string, string>): string | null;
+  buildUpstreamRequest(call: UpstreamCall): Promise<Request>;
 }
 
 /** Shows at most the last 4 characters, and none of a secret too short to spare them. */

@@ -34,10 +34,10 @@ export const openaiProvider: ProviderModule<typeof createFields, typeof updateFi
   createFields,
   updateFields,
   credentialsFromCreate: (fields) => credentialsFor(fields.key),
-  credentialsFromUpdate: (fields) => (fields.key === undefined ? null : credentialsFor(fields.key)),
+  applyUpdate: (fields, current) => (fields.key === undefined ? { config: current.config } : credentialsFor(fields.key)),
   describeConfig: () => ({}),
-  maskedApiKeyField: 'key',
-  buildUpstreamRequest(call) {
+  maskedApiKey: (masked) => masked.key ?? null,
+  async buildUpstreamRequest(call) {
     const base = expandTemplate(upstreamTemplate(call.env, 'OPENAI_BASE_URL')).replace(/\/+$/, '');
     const headers = new Headers(call.headers);
     headers.set('authorization', `Bearer ${call.secret.apiKey}`);
