@@ -6,6 +6,8 @@
 
 export const UPSTREAM_DEFAULTS = {
   OPENAI_BASE_URL: 'https://api.openai.com/v1',
+  AZURE_OPENAI_ENDPOINT: 'https://{resource}.openai.azure.com',
+  AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com',
 } as const;
 
 export type UpstreamSetting = keyof typeof UPSTREAM_DEFAULTS;
@@ -34,4 +36,22 @@ export function expandTemplate(template: string, values: Record<string, string> 
 export function upstreamTimeoutMs(env: Env): number {
   const parsed = Number(env.UPSTREAM_TIMEOUT_MS);
   return Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_UPSTREAM_TIMEOUT_MS;
+}
+
+/**
+ * The gateway's own Entra identity, for Azure keys in `managed` mode. Optional secrets: absent
+ * until an operator sets all three with `wrangler secret put`.
+ */
+export interface AzureIdentity {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export function azureIdentity(env: Env): AzureIdentity | null {
+  const settings = env as unknown as Record<string, unknown>;
+  const [tenantId, clientId, clientSecret] = ['AZURE_IDENTITY_TENANT_ID', 'AZURE_IDENTITY_CLIENT_ID', 'AZURE_IDENTITY_CLIENT_SECRET'].map(
+    (name) => (typeof settings[name] === 'string' ? (settings[name] as string).trim() : ''),
+  );
+  return tenantId && clientId && clientSecret ? { tenantId, clientId, clientSecret } : null;
 }

@@ -3,6 +3,7 @@
 
 import { env } from 'cloudflare:workers';
 import { expect, it, vi } from 'vitest';
+import { azureApiKeyBody, azureEntraBody, createAzureKey, uniqueTenant } from './support/azure';
 import { adminRequest, chat, createVirtualKey } from './support/keygate';
 
 const SECRETS = [
@@ -71,6 +72,31 @@ it('writes no secret to any log line, on success or failure', async () => {
     expect(failed.status).toBe(500);
     expect(lines.some((line) => line.includes('virtual_key_unreadable'))).toBe(true);
     for (const form of [...leakedForms(secret), 'kg-test-admin-key']) {
+      expect(lines.filter((line) => line.includes(form))).toEqual([]);
+    }
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+});
+
+it('keeps Azure resource keys, Entra client secrets and Entra tokens out of storage and logs', async () => {
+  const lines: string[] = [];
+  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+  const resourceKey = 'azure-fake-key-scan-77777777777777777';
+  const clientSecret = 'fake-entra-secret-scan-888888888888888';
+  try {
+    const apiKeySlug = await createAzureKey(azureApiKeyBody({ name: 'azure scan', key: resourceKey }));
+    const entraSlug = await createAzureKey(azureEntraBody(uniqueTenant(), { name: 'entra scan', azureEntraClientSecret: clientSecret }));
+    const refusedSlug = await createAzureKey(azureEntraBody(uniqueTenant(), { name: 'entra refused', azureEntraClientSecret: 'refused-secret-scan-99999999999999' }));
+    for (const slug of [apiKeySlug, entraSlug, entraSlug, refusedSlug]) await chat({ model: `@${slug}/gpt4o-prod` });
+    await adminRequest('PUT', `/v1/virtual-keys/${entraSlug}`, { azure_entra_client_secret: `${clientSecret}-rotated` });
+    expect((await chat({ model: `@${entraSlug}/gpt4o-prod` })).status).toBe(200);
+
+    const stored = (await everyStoredText()).join('\n');
+    expect(stored).toContain(entraSlug);
+    for (const form of [...leakedForms(resourceKey), ...leakedForms(clientSecret), 'fake-entra-token-', 'refused-secret-scan']) {
+      expect(stored).not.toContain(form);
       expect(lines.filter((line) => line.includes(form))).toEqual([]);
     }
   } finally {

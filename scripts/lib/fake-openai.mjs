@@ -1,5 +1,7 @@
 // A local stand-in for the OpenAI API, for tests and benchmarks. It answers in OpenAI's
 // documented shapes and records what it received, so tests can assert what went upstream.
+// It also stands in for Azure OpenAI (under /azure/{resource}/openai/...) and for Microsoft
+// Entra ID's token endpoint (under /entra/{tenant}/oauth2/v2.0/token).
 //
 // Tests steer it through the request itself:
 // - header `x-test-id`: groups recorded requests; read them at GET /__fake/requests?test=<id>
@@ -31,14 +33,20 @@ function chunk(model, delta, finishReason = null) {
   };
 }
 
-/** The SSE frames a streamed chat answer of "Hello from fake" consists of, in order. */
-export function fakeStreamFrames(model) {
-  return [
+/**
+ * The SSE frames a streamed chat answer of "Hello from fake" consists of, in order. With
+ * `includeUsage` (the client sent `stream_options.include_usage`), a last chunk with no choices
+ * carries the usage, as OpenAI documents.
+ */
+export function fakeStreamFrames(model, includeUsage = false) {
+  const frames = [
     chunk(model, { role: 'assistant', content: '' }),
     chunk(model, { content: 'Hello' }),
     chunk(model, { content: ' from fake' }),
     chunk(model, {}, 'stop'),
-  ].map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
+  ];
+  if (includeUsage) frames.push({ ...chunk(model, {}), choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } });
+  return frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
 }
 
 function sendJson(response, status, body, headers = {}) {
@@ -56,10 +64,65 @@ function openAiError(response, status, message, type, code) {
   sendJson(response, status, { error: { message, type, param: null, code } });
 }
 
+const AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
+const AZURE_PATH = /^\/azure\/([^/]+)\/openai(\/deployments\/([^/]+))?(\/.*)$/;
+const ENTRA_PATH = /^\/entra\/([^/]+)\/oauth2\/v2\.0\/token$/;
+
+function azureError(response, status, code, message) {
+  sendJson(response, status, { error: { code, message } });
+}
+
+/**
+ * Entra's client credentials grant. Secrets starting with `fake-entra-secret` are accepted; a
+ * client id containing `short-lived` gets a token that lives 400 s. Answers after 50 ms, so
+ * concurrent requests really overlap.
+ */
+async function answerTokenRequest(response, tenant, form, state) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const requests = state.tokenRequests.get(tenant) ?? [];
+  requests.push({ client_id: form.get('client_id'), scope: form.get('scope'), grant_type: form.get('grant_type') });
+  state.tokenRequests.set(tenant, requests);
+  if (tenant === 'unavailable-tenant') {
+    response.writeHead(503, { 'content-type': 'text/plain' });
+    return response.end('Service Unavailable');
+  }
+  if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== AZURE_SCOPE) {
+    return sendJson(response, 400, { error: 'invalid_request', error_description: 'AADSTS900144: The request body must contain grant_type and scope.' });
+  }
+  if (!String(form.get('client_secret') ?? '').startsWith('fake-entra-secret')) {
+    return sendJson(response, 401, {
+      error: 'invalid_client',
+      error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is the client secret value. Trace ID: ${form.get('client_secret')}`,
+    });
+  }
+  const token = `fake-entra-token-${tenant}-${++state.tokenCounter}`;
+  state.issuedTokens.add(token);
+  return sendJson(response, 200, {
+    token_type: 'Bearer',
+    expires_in: String(form.get('client_id')).includes('short-lived') ? 400 : 3599,
+    ext_expires_in: 3599,
+    access_token: token,
+  });
+}
+
+/** Azure checks its credential and the api-version before anything else. */
+function azureRefusal(request, url, state) {
+  const apiKey = request.headers['api-key'];
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+  if (!(apiKey?.startsWith('azure-fake-key') || (bearer && state.issuedTokens.has(bearer)))) {
+    return [401, '401', 'Access denied due to invalid subscription key or wrong API endpoint.'];
+  }
+  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(url.searchParams.get('api-version') ?? '')) {
+    return [404, '404', 'Resource not found'];
+  }
+  return null;
+}
+
 export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
   const recorded = new Map();
   const releases = new Map();
   const sockets = new Set();
+  const state = { tokenRequests: new Map(), issuedTokens: new Set(), tokenCounter: 0 };
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url, 'http://fake');
@@ -74,6 +137,11 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       releases.get(url.searchParams.get('test'))?.();
       return sendJson(response, 200, { released: true });
     }
+    if (url.pathname === '/__fake/token-requests') {
+      return sendJson(response, 200, state.tokenRequests.get(url.searchParams.get('tenant')) ?? []);
+    }
+    const entra = ENTRA_PATH.exec(url.pathname);
+    if (entra) return answerTokenRequest(response, decodeURIComponent(entra[1]), new URLSearchParams(bodyText), state);
 
     const testId = request.headers['x-test-id'];
     if (testId) {
@@ -82,8 +150,20 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       recorded.set(testId, list);
     }
 
-    if (request.headers.authorization === undefined || !request.headers.authorization.startsWith('Bearer ')) {
-      return openAiError(response, 401, 'You didn\'t provide an API key.', 'invalid_request_error', 'missing_api_key');
+    // The OpenAI-shaped path below the provider's prefix, e.g. /chat/completions.
+    let apiPath;
+    const azure = AZURE_PATH.exec(url.pathname);
+    if (azure) {
+      const refusal = azureRefusal(request, url, state);
+      if (refusal) return azureError(response, ...refusal);
+      apiPath = azure[4];
+    } else if (url.pathname.startsWith('/v1/')) {
+      if (request.headers.authorization === undefined || !request.headers.authorization.startsWith('Bearer ')) {
+        return openAiError(response, 401, 'You didn\'t provide an API key.', 'invalid_request_error', 'missing_api_key');
+      }
+      apiPath = url.pathname.slice(3);
+    } else {
+      return openAiError(response, 404, `Invalid URL (${request.method} ${url.pathname})`, 'invalid_request_error', null);
     }
 
     let body = {};
@@ -120,9 +200,9 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       default:
     }
 
-    if (url.pathname === '/v1/chat/completions' && body.stream) {
+    if (apiPath === '/chat/completions' && body.stream) {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_fake_upstream' });
-      const frames = fakeStreamFrames(model);
+      const frames = fakeStreamFrames(model, body.stream_options?.include_usage === true);
       response.write(frames[0]);
       if (model === 'hold-stream') {
         await new Promise((resolve) => {
@@ -134,32 +214,32 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       return response.end();
     }
 
-    switch (url.pathname) {
-      case '/v1/chat/completions': {
+    switch (apiPath) {
+      case '/chat/completions': {
         const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
         const said = typeof lastUser?.content === 'string' ? lastUser.content : '';
         return sendJson(response, 200, chatCompletion(model, `echo: ${said}`));
       }
-      case '/v1/completions':
+      case '/completions':
         return sendJson(response, 200, {
           id: 'cmpl-fake123', object: 'text_completion', created: 1_700_000_000, model,
           choices: [{ text: ' completed', index: 0, logprobs: null, finish_reason: 'stop' }],
           usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
         });
-      case '/v1/embeddings':
+      case '/embeddings':
         return sendJson(response, 200, {
           object: 'list', model,
           data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2, 0.3] }],
           usage: { prompt_tokens: 2, total_tokens: 2 },
         });
-      case '/v1/responses':
+      case '/responses':
         return sendJson(response, 200, {
           id: 'resp_fake123', object: 'response', created_at: 1_700_000_000, status: 'completed', model,
           output: [{ type: 'message', id: 'msg_fake', status: 'completed', role: 'assistant',
             content: [{ type: 'output_text', text: 'fake response', annotations: [] }] }],
           usage: { input_tokens: 2, output_tokens: 2, total_tokens: 4 },
         });
-      case '/v1/models':
+      case '/models':
         return sendJson(response, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1_700_000_000, owned_by: 'openai' }] });
       default:
         return openAiError(response, 404, `Invalid URL (${request.method} ${url.pathname})`, 'invalid_request_error', null);

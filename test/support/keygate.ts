@@ -12,8 +12,14 @@ export function fakeUpstreamUrl(): string {
   return inject('fakeUpstreamUrl');
 }
 
-export function testEnv(overrides: Partial<Record<keyof Env, unknown>> = {}): Env {
-  return { ...env, OPENAI_BASE_URL: `${fakeUpstreamUrl()}/v1`, ...overrides } as Env;
+export function testEnv(overrides: Record<string, unknown> = {}): Env {
+  return {
+    ...env,
+    OPENAI_BASE_URL: `${fakeUpstreamUrl()}/v1`,
+    AZURE_OPENAI_ENDPOINT: `${fakeUpstreamUrl()}/azure/{resource}`,
+    AZURE_AUTHORITY_HOST: `${fakeUpstreamUrl()}/entra`,
+    ...overrides,
+  } as Env;
 }
 
 /** One request through the Worker, waiting for its background work (cache fills) to finish. */
@@ -33,13 +39,16 @@ export async function adminRequest(method: string, path: string, body?: unknown)
   return callKeygate(path, { method, headers: adminHeaders(), body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
-export async function createVirtualKey(body: Record<string, unknown> = {}): Promise<string> {
-  const response = await adminRequest('POST', '/v1/virtual-keys', {
-    name: 'test key',
-    provider: 'openai',
-    key: 'sk-fake-test-0000000000000000000000',
-    ...body,
-  });
+export async function createVirtualKey(body: Record<string, unknown> = {}, envOverrides = {}): Promise<string> {
+  const response = await callKeygate(
+    '/v1/virtual-keys',
+    {
+      method: 'POST',
+      headers: adminHeaders(),
+      body: JSON.stringify({ name: 'test key', provider: 'openai', key: 'sk-fake-test-0000000000000000000000', ...body }),
+    },
+    envOverrides,
+  );
   expect(response.status).toBe(200);
   const created = (await response.json()) as { data: { slug: string } };
   return created.data.slug;
@@ -57,6 +66,12 @@ export interface RecordedUpstreamRequest {
 export async function upstreamRequests(testId: string): Promise<RecordedUpstreamRequest[]> {
   const response = await fetch(`${fakeUpstreamUrl()}/__fake/requests?test=${encodeURIComponent(testId)}`);
   return (await response.json()) as RecordedUpstreamRequest[];
+}
+
+/** The token requests the fake Entra ID received for one tenant. */
+export async function entraTokenRequests(tenant: string): Promise<Array<{ client_id: string; scope: string; grant_type: string }>> {
+  const response = await fetch(`${fakeUpstreamUrl()}/__fake/token-requests?tenant=${encodeURIComponent(tenant)}`);
+  return (await response.json()) as Array<{ client_id: string; scope: string; grant_type: string }>;
 }
 
 export async function chat(

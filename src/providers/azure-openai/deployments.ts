@@ -1,0 +1,73 @@
+// Azure deployments under one virtual key: their schema, the rules a list must keep, and the
+// choice of a deployment for a call.
+
+import { z } from '@hono/zod-openapi';
+import { acceptingBothSpellings } from '../../admin/field-names';
+import { invalidRequest } from '../../errors';
+
+/** One entry as the admin API accepts it. Entries arrive as the user wrote them (the seed mixes
+ * `deploymentName` with `is_default`), so both spellings are accepted here too. */
+export const DeploymentEntry = acceptingBothSpellings(
+  z.strictObject({
+    deployment_name: z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
+    api_version: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21'),
+    alias: z.string().trim().min(1).max(100).optional(),
+    is_default: z.boolean().optional(),
+  }),
+).openapi('AzureDeployment');
+
+export const DeploymentList = z.array(DeploymentEntry).min(1, 'must list at least one deployment');
+
+export interface Deployment {
+  deployment_name: string;
+  api_version: string;
+  alias: string | null;
+  is_default: boolean;
+}
+
+/** Checks the rules a deployment list must keep, and returns it in stored form. */
+export function checkedDeployments(entries: z.infer<typeof DeploymentList>): Deployment[] {
+  const deployments = entries.map((entry) => ({
+    deployment_name: entry.deployment_name,
+    api_version: entry.api_version,
+    alias: entry.alias ?? null,
+    is_default: entry.is_default === true,
+  }));
+  const defaults = deployments.filter((deployment) => deployment.is_default).length;
+  if (defaults !== 1) {
+    throw invalidRequest(
+      'invalid_deployment_config',
+      `deployment_config: exactly one deployment must have is_default: true, and ${defaults} ${defaults === 1 ? 'has' : 'have'}`,
+      'deployment_config',
+    );
+  }
+  // A model name must pick one deployment: no alias or deployment name may name two entries.
+  const owner = new Map<string, number>();
+  deployments.forEach((deployment, index) => {
+    for (const name of new Set([deployment.deployment_name, deployment.alias].filter((value): value is string => value !== null))) {
+      const other = owner.get(name);
+      if (other !== undefined && other !== index) {
+        throw invalidRequest(
+          'invalid_deployment_config',
+          `deployment_config: aliases and deployment names must be unique, and "${name}" names entries ${other} and ${index}`,
+          'deployment_config',
+        );
+      }
+      owner.set(name, index);
+    }
+  });
+  return deployments;
+}
+
+/**
+ * The deployment a call's `model` picks: an alias first, then a deployment name. An empty or
+ * missing model, or one that matches nothing, picks the default (as Portkey does).
+ */
+export function chooseDeployment(deployments: readonly Deployment[], model: unknown): Deployment {
+  if (typeof model === 'string' && model !== '') {
+    const chosen =
+      deployments.find((deployment) => deployment.alias === model) ?? deployments.find((deployment) => deployment.deployment_name === model);
+    if (chosen) return chosen;
+  }
+  return deployments.find((deployment) => deployment.is_default) ?? deployments[0]!;
+}

@@ -1,0 +1,116 @@
+// Azure OpenAI: one virtual key covers several deployments of one resource. The call's `model`
+// picks a deployment (by alias or name), and the request goes to that deployment's URL with its
+// api-version, authenticated by api-key, a service principal's Entra token, or the gateway's own
+// identity.
+
+import { z } from '@hono/zod-openapi';
+import { expandTemplate, upstreamTemplate } from '../../config';
+import { withTopLevelField } from '../json-body';
+import type { ProviderModule, UpstreamCall } from '../provider';
+import { authorizationHeader, authSettings, type AuthConfig } from './auth';
+import { checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
+
+const resourceName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'must be an Azure resource name: letters, digits and dashes')
+  .openapi({ description: 'The Azure OpenAI resource, the {resource} in AZURE_OPENAI_ENDPOINT.' });
+const secretText = z.string().trim().min(1, 'must not be empty').max(4096);
+// A resource key travels in a header: printable ASCII without spaces only.
+const resourceKey = secretText.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces');
+
+const authFields = {
+  azure_auth_mode: z.enum(['api-key', 'apiKey', 'entra', 'managed']).optional().openapi({ description: 'Default api-key.' }),
+  key: resourceKey.optional().openapi({ description: 'The resource key (api-key mode).' }),
+  azure_entra_tenant_id: z.string().trim().min(1).max(200).optional(),
+  azure_entra_client_id: z.string().trim().min(1).max(200).optional(),
+  azure_entra_client_secret: secretText.optional(),
+  azure_managed_client_id: z.string().trim().min(1).max(200).optional(),
+};
+
+const createFields = { resource_name: resourceName, deployment_config: DeploymentList, ...authFields };
+const updateFields = { resource_name: resourceName.optional(), deployment_config: DeploymentList.optional(), ...authFields };
+
+interface AzureConfig extends AuthConfig {
+  resource_name: string;
+  deployments: Deployment[];
+}
+
+// Calls that Azure serves per deployment; anything else goes to the resource's /openai/ root.
+const DEPLOYMENT_PATHS = new Set([
+  '/chat/completions',
+  '/completions',
+  '/embeddings',
+  '/responses',
+  '/audio/transcriptions',
+  '/audio/translations',
+  '/audio/speech',
+  '/images/generations',
+]);
+const STREAMED_USAGE_PATHS = new Set(['/chat/completions', '/completions']);
+
+function upstreamUrl(call: UpstreamCall, config: AzureConfig, deployment: Deployment): string {
+  const endpoint = expandTemplate(upstreamTemplate(call.env, 'AZURE_OPENAI_ENDPOINT'), { resource: config.resource_name }).replace(/\/+$/, '');
+  const path = DEPLOYMENT_PATHS.has(call.path) ? `/openai/deployments/${encodeURIComponent(deployment.deployment_name)}${call.path}` : `/openai${call.path}`;
+  const query = new URLSearchParams(call.search);
+  query.set('api-version', deployment.api_version);
+  return `${endpoint}${path}?${query}`;
+}
+
+/**
+ * Usage: a plain answer carries `usage`. A stream carries it only in a last chunk that must be
+ * asked for with `stream_options.include_usage`, and Azure sometimes leaves even that out; the
+ * limits ledger (a later issue) estimates usage from the streamed text when it is missing.
+ */
+function bodyAskingForStreamUsage(call: UpstreamCall): BodyInit | null {
+  if (!call.json || call.json.stream !== true || !STREAMED_USAGE_PATHS.has(call.path) || typeof call.body !== 'string') return call.body;
+  const options = call.json.stream_options;
+  const current = options !== null && typeof options === 'object' ? (options as Record<string, unknown>) : {};
+  if (current.include_usage === true) return call.body;
+  return withTopLevelField(call.body, call.json, 'stream_options', { ...current, include_usage: true });
+}
+
+export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof updateFields> = {
+  id: 'azure-openai',
+  createFields,
+  updateFields,
+  credentialsFromCreate(fields, env) {
+    const deployments = checkedDeployments(fields.deployment_config);
+    const auth = authSettings(fields, null, env);
+    return { config: { resource_name: fields.resource_name, deployments, ...auth.config }, secret: auth.secret ?? {}, masked: auth.masked ?? {} };
+  },
+  applyUpdate(fields, current, env) {
+    const stored = current.config as unknown as AzureConfig;
+    const deployments = fields.deployment_config ? checkedDeployments(fields.deployment_config) : stored.deployments;
+    const auth = authSettings(fields, stored, env);
+    return {
+      config: { resource_name: fields.resource_name ?? stored.resource_name, deployments, ...auth.config },
+      secret: auth.secret,
+      masked: auth.masked,
+    };
+  },
+  describeConfig(config) {
+    const { resource_name, deployments, auth_mode, entra_tenant_id, entra_client_id, managed_client_id } = config as unknown as AzureConfig;
+    return {
+      resource_name,
+      azure_auth_mode: auth_mode,
+      deployment_config: deployments,
+      ...(entra_tenant_id ? { azure_entra_tenant_id: entra_tenant_id, azure_entra_client_id: entra_client_id } : {}),
+      ...(managed_client_id ? { azure_managed_client_id: managed_client_id } : {}),
+    };
+  },
+  maskedApiKey: (masked) => masked.key ?? masked.azure_entra_client_secret ?? null,
+  async buildUpstreamRequest(call) {
+    const config = call.config as unknown as AzureConfig;
+    const deployment = chooseDeployment(config.deployments, call.json?.model);
+    const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
+    const headers = new Headers(call.headers);
+    headers.set(authName, authValue);
+    return new Request(upstreamUrl(call, config, deployment), {
+      method: call.method,
+      headers,
+      body: bodyAskingForStreamUsage(call),
+      redirect: 'manual',
+    });
+  },
+};
