@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeStreamFrames } from '../scripts/lib/fake-openai.mjs';
 import { AZURE_KEY, azureApiKeyBody, azureEntraBody, createAzureKey, managedIdentityEnv, uniqueTenant } from './support/azure';
-import { ADMIN_API_KEY, callKeygate, chat, entraTokenRequests, expectError, upstreamRequests } from './support/keygate';
+import { ADMIN_API_KEY, adminRequest, callKeygate, chat, entraTokenRequests, expectError, upstreamRequests } from './support/keygate';
 
 async function chatVia(slug: string, body: Record<string, unknown>, envOverrides = {}) {
   const testId = crypto.randomUUID();
@@ -131,6 +131,15 @@ describe('entra mode', () => {
     await chatVia(slug, { model: 'gpt4o-prod' });
     await chatVia(slug, { model: 'gpt4o-prod' });
     expect(await entraTokenRequests(tenant)).toHaveLength(2);
+  });
+
+  it('uses a rotated client secret on the very next call', async () => {
+    const tenant = uniqueTenant();
+    const slug = await createAzureKey(azureEntraBody(tenant, { azureEntraClientSecret: 'wrong-secret-value-00000000000000' }));
+    await expectError((await chatVia(slug, { model: 'gpt4o-prod' })).response, 401, 'entra_token_refused');
+    const rotated = await adminRequest('PUT', `/v1/virtual-keys/${slug}`, { azureEntraClientSecret: 'fake-entra-secret-fixed-000000000001' });
+    expect(rotated.status).toBe(200);
+    expect((await chatVia(slug, { model: 'gpt4o-prod' })).response.status).toBe(200);
   });
 
   it('answers 502 naming Entra when the token endpoint is down', async () => {

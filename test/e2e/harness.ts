@@ -35,7 +35,13 @@ let admin: Portkey;
 export function useKeygateWithFakeUpstream(): void {
   beforeAll(async () => {
     fake = await startFakeOpenAI();
-    keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
+    keygate = await launchKeygate({
+      vars: {
+        OPENAI_BASE_URL: `${fake.url}/v1`,
+        AZURE_OPENAI_ENDPOINT: `${fake.url}/azure/{resource}`,
+        AZURE_AUTHORITY_HOST: `${fake.url}/entra`,
+      },
+    });
     admin = portkeyClient();
   });
   afterAll(async () => {
@@ -45,6 +51,7 @@ export function useKeygateWithFakeUpstream(): void {
 }
 
 export const keygateUrl = () => keygate.url;
+export const fakeUrl = () => fake.url;
 export const adminApiKey = () => keygate.adminApiKey;
 export const adminClient = () => admin;
 
