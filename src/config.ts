@@ -8,6 +8,8 @@ export const UPSTREAM_DEFAULTS = {
   OPENAI_BASE_URL: 'https://api.openai.com/v1',
   AZURE_OPENAI_ENDPOINT: 'https://{resource}.openai.azure.com',
   AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+  BEDROCK_RUNTIME_ENDPOINT: 'https://bedrock-runtime.{region}.amazonaws.com',
+  AWS_STS_ENDPOINT: 'https://sts.{region}.amazonaws.com',
 } as const;
 
 export type UpstreamSetting = keyof typeof UPSTREAM_DEFAULTS;
@@ -54,4 +56,18 @@ export function azureIdentity(env: Env): AzureIdentity | null {
     (name) => (typeof settings[name] === 'string' ? (settings[name] as string).trim() : ''),
   );
   return tenantId && clientId && clientSecret ? { tenantId, clientId, clientSecret } : null;
+}
+
+/** Keygate's own AWS credentials, for Bedrock keys that assume a role. Optional Worker secrets. */
+export interface AwsBaseCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export function awsBaseCredentials(env: Env): AwsBaseCredentials | null {
+  const settings = env as unknown as Record<string, unknown>;
+  const [accessKeyId, secretAccessKey] = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((name) =>
+    typeof settings[name] === 'string' ? (settings[name] as string).trim() : '',
+  );
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null;
 }

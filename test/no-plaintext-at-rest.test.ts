@@ -4,7 +4,8 @@
 import { env } from 'cloudflare:workers';
 import { expect, it, vi } from 'vitest';
 import { azureApiKeyBody, azureEntraBody, createAzureKey, uniqueTenant } from './support/azure';
-import { adminRequest, chat, createVirtualKey } from './support/keygate';
+import { BASE_CREDENTIALS_ENV, bedrockAccessKeyBody, bedrockRoleBody, uniqueModel, uniqueRoleArn } from './support/bedrock';
+import { adminRequest, chat, createKeyFromBody, createVirtualKey } from './support/keygate';
 
 const SECRETS = [
   'sk-fake-scan-alpha-1111111111111111',
@@ -96,6 +97,35 @@ it('keeps Azure resource keys, Entra client secrets and Entra tokens out of stor
     const stored = (await everyStoredText()).join('\n');
     expect(stored).toContain(entraSlug);
     for (const form of [...leakedForms(resourceKey), ...leakedForms(clientSecret), 'fake-entra-token-', 'refused-secret-scan']) {
+      expect(stored).not.toContain(form);
+      expect(lines.filter((line) => line.includes(form))).toEqual([]);
+    }
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+});
+
+it('keeps AWS access keys, session tokens, Bedrock API keys and STS credentials out of storage and logs', async () => {
+  const lines: string[] = [];
+  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+  const accessKeyId = 'FAKEACCESSKEYSCAN1';
+  const secretAccessKey = `secret-for-${accessKeyId}`;
+  const sessionToken = 'fake-session-token-scan-1234567890';
+  const apiKey = 'fake-bedrock-api-key-scan-123456789';
+  try {
+    const accessSlug = await createKeyFromBody(bedrockAccessKeyBody({ name: 'aws scan', awsAccessKeyId: accessKeyId, awsSecretAccessKey: secretAccessKey, awsSessionToken: sessionToken }));
+    const apiSlug = await createKeyFromBody({ name: 'aws api scan', provider: 'bedrock', awsRegion: 'us-east-1', awsAuthType: 'apiKey', key: apiKey });
+    const roleSlug = await createKeyFromBody(bedrockRoleBody(uniqueRoleArn()), BASE_CREDENTIALS_ENV);
+    for (const slug of [accessSlug, apiSlug, roleSlug]) {
+      expect((await chat({ model: `@${slug}/${uniqueModel()}` }, {}, BASE_CREDENTIALS_ENV)).status).toBe(200);
+    }
+    await chat({ model: `@${accessSlug}/${uniqueModel('throttled')}` });
+
+    const stored = (await everyStoredText()).join('\n');
+    expect(stored).toContain(roleSlug);
+    const forms = [...leakedForms(accessKeyId), ...leakedForms(secretAccessKey), ...leakedForms(sessionToken), ...leakedForms(apiKey)];
+    for (const form of [...forms, 'secret-for-FAKESTS', 'secret-for-FAKEBASE', 'fake-session-token-']) {
       expect(stored).not.toContain(form);
       expect(lines.filter((line) => line.includes(form))).toEqual([]);
     }

@@ -1,7 +1,8 @@
 // A local stand-in for the OpenAI API, for tests and benchmarks. It answers in OpenAI's
 // documented shapes and records what it received, so tests can assert what went upstream.
-// It also stands in for Azure OpenAI (under /azure/{resource}/openai/...) and for Microsoft
-// Entra ID's token endpoint (under /entra/{tenant}/oauth2/v2.0/token).
+// It also stands in for Azure OpenAI (under /azure/{resource}/openai/...), for Microsoft
+// Entra ID's token endpoint (under /entra/{tenant}/oauth2/v2.0/token), and for AWS STS and the
+// Bedrock runtime (under /sts/{region}/ and /bedrock/{region}/, see fake-aws.mjs).
 //
 // Tests steer it through the request itself:
 // - header `x-test-id`: groups recorded requests; read them at GET /__fake/requests?test=<id>
@@ -10,6 +11,7 @@
 //   (first SSE chunk, then waits for POST /__fake/release?test=<id>); anything else answers normally.
 
 import { createServer } from 'node:http';
+import { handleAws } from './fake-aws.mjs';
 
 
 function chatCompletion(model, content) {
@@ -122,7 +124,7 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
   const recorded = new Map();
   const releases = new Map();
   const sockets = new Set();
-  const state = { tokenRequests: new Map(), issuedTokens: new Set(), tokenCounter: 0 };
+  const state = { tokenRequests: new Map(), issuedTokens: new Set(), tokenCounter: 0, stsRequests: new Map(), stsCounter: 0, bedrockRequests: new Map() };
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url, 'http://fake');
@@ -140,6 +142,13 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
     if (url.pathname === '/__fake/token-requests') {
       return sendJson(response, 200, state.tokenRequests.get(url.searchParams.get('tenant')) ?? []);
     }
+    if (url.pathname === '/__fake/sts-requests') {
+      return sendJson(response, 200, state.stsRequests.get(url.searchParams.get('role')) ?? []);
+    }
+    if (url.pathname === '/__fake/bedrock-requests') {
+      return sendJson(response, 200, state.bedrockRequests.get(url.searchParams.get('model')) ?? []);
+    }
+    if (await handleAws(request, url, bodyText, response, state)) return;
     const entra = ENTRA_PATH.exec(url.pathname);
     if (entra) return answerTokenRequest(response, decodeURIComponent(entra[1]), new URLSearchParams(bodyText), state);
 

@@ -68,6 +68,7 @@ export const VirtualKeyObject = z
     note: z.string().nullable(),
     ai_provider_name: z.string(),
     masked_api_key: z.string().nullable(),
+    masked_secrets: z.record(z.string(), z.string()).openapi({ description: 'Every stored secret field, masked.' }),
     status: z.enum(['active', 'disabled', 'expired']),
     workspace_id: z.string(),
     expires_at: z.string().nullable(),

@@ -37,6 +37,7 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
     note: record.note,
     ai_provider_name: record.provider,
     masked_api_key: provider.maskedApiKey(record.maskedSecrets),
+    masked_secrets: record.maskedSecrets,
     status: record.status === 'active' && isExpired(record) ? 'expired' : record.status,
     workspace_id: record.workspaceId,
     expires_at: record.expiresAt,

@@ -28,7 +28,7 @@ export function gatewayRoutes() {
         `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
       );
     });
-    const upstreamRequest = await provider.buildUpstreamRequest({
+    const exchange = await provider.prepareUpstream({
       ...call,
       env: c.env,
       slug: record.slug,
@@ -36,7 +36,7 @@ export function gatewayRoutes() {
       secret,
     });
 
-    const upstreamResponse = await fetchUpstream(upstreamRequest, upstreamTimeoutMs(c.env));
-    return relayUpstreamResponse(upstreamResponse, call.method);
+    const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(c.env));
+    return exchange.relay ? exchange.relay(upstreamResponse) : relayUpstreamResponse(upstreamResponse, call.method);
   });
 }

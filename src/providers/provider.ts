@@ -19,6 +19,16 @@ export interface CredentialChanges {
   masked?: Record<string, string>;
 }
 
+/** The upstream request for one call, and how its answer becomes the client's. */
+export interface UpstreamExchange {
+  request: Request;
+  /**
+   * Turns the upstream's answer into the client's, for providers that do not speak OpenAI.
+   * Without it the answer is relayed as it is.
+   */
+  relay?: (upstream: Response) => Promise<Response>;
+}
+
 /** One client call, reduced to what a provider needs to build the upstream request. */
 export interface UpstreamCall {
   env: Env;
@@ -61,7 +71,7 @@ export interface ProviderModule<
   describeConfig(config: Record<string, unknown>): Record<string, unknown>;
   /** The mask shown as `masked_api_key`, or null when the key stores no secret of that kind. */
   maskedApiKey(masked: Record<string, string>): string | null;
-  buildUpstreamRequest(call: UpstreamCall): Promise<Request>;
+  prepareUpstream(call: UpstreamCall): Promise<UpstreamExchange>;
 }
 
 /** Shows at most the last 4 characters, and none of a secret too short to spare them. */

@@ -1,6 +1,7 @@
 // The only place that lists providers. Adding one is a new folder and a line here.
 
 import { azureOpenaiProvider } from './azure-openai';
+import { bedrockProvider } from './bedrock';
 import { openaiProvider } from './openai';
 import type { ProviderModule } from './provider';
 
@@ -8,7 +9,7 @@ import type { ProviderModule } from './provider';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyProviderModule = ProviderModule<any, any>;
 
-export const PROVIDERS = [openaiProvider, azureOpenaiProvider] as const satisfies readonly AnyProviderModule[];
+export const PROVIDERS = [openaiProvider, azureOpenaiProvider, bedrockProvider] as const satisfies readonly AnyProviderModule[];
 
 const byId = new Map<string, AnyProviderModule>(PROVIDERS.map((provider) => [provider.id, provider]));
 

@@ -1,7 +1,6 @@
 // Azure virtual keys as the seed's examples create them, for the Azure tests.
 
-import { expect } from 'vitest';
-import { adminHeaders, callKeygate } from './keygate';
+import { createKeyFromBody } from './keygate';
 
 export const AZURE_KEY = 'azure-fake-key-0000000000000000000001';
 
@@ -50,9 +49,6 @@ export function uniqueTenant(): string {
   return `tenant-${crypto.randomUUID()}`;
 }
 
-/** Creates a key from exactly `body` (no OpenAI defaults mixed in) and returns its slug. */
 export async function createAzureKey(body: Record<string, unknown> = azureApiKeyBody(), envOverrides = {}): Promise<string> {
-  const response = await callKeygate('/v1/virtual-keys', { method: 'POST', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return ((await response.json()) as { data: { slug: string } }).data.slug;
+  return createKeyFromBody(body, envOverrides);
 }

@@ -18,6 +18,8 @@ export function testEnv(overrides: Record<string, unknown> = {}): Env {
     OPENAI_BASE_URL: `${fakeUpstreamUrl()}/v1`,
     AZURE_OPENAI_ENDPOINT: `${fakeUpstreamUrl()}/azure/{resource}`,
     AZURE_AUTHORITY_HOST: `${fakeUpstreamUrl()}/entra`,
+    BEDROCK_RUNTIME_ENDPOINT: `${fakeUpstreamUrl()}/bedrock/{region}`,
+    AWS_STS_ENDPOINT: `${fakeUpstreamUrl()}/sts/{region}`,
     ...overrides,
   } as Env;
 }
@@ -52,6 +54,13 @@ export async function createVirtualKey(body: Record<string, unknown> = {}, envOv
   expect(response.status).toBe(200);
   const created = (await response.json()) as { data: { slug: string } };
   return created.data.slug;
+}
+
+/** Creates a key from exactly `body` (no OpenAI defaults mixed in) and returns its slug. */
+export async function createKeyFromBody(body: Record<string, unknown>, envOverrides = {}): Promise<string> {
+  const response = await callKeygate('/v1/virtual-keys', { method: 'POST', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return ((await response.json()) as { data: { slug: string } }).data.slug;
 }
 
 export interface RecordedUpstreamRequest {

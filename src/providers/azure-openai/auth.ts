@@ -8,6 +8,7 @@
 
 import { azureIdentity, expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError } from '../../errors';
+import { refuseOtherModesFields, requiredField, type ModeFields } from '../auth-modes';
 import type { ProviderSecret } from '../../vault/virtual-key-secret';
 import { maskSecret } from '../provider';
 import { entraTokens } from './entra-token-cache';
@@ -39,7 +40,7 @@ export interface AuthSettings {
   masked?: Record<string, string>;
 }
 
-const FIELDS_BY_MODE: Record<AzureAuthMode, ReadonlyArray<keyof AuthFields>> = {
+const FIELDS_BY_MODE: ModeFields<AzureAuthMode, keyof AuthFields> = {
   'api-key': ['key'],
   entra: ['azure_entra_tenant_id', 'azure_entra_client_id', 'azure_entra_client_secret'],
   managed: ['azure_managed_client_id'],
@@ -48,22 +49,6 @@ const FIELDS_BY_MODE: Record<AzureAuthMode, ReadonlyArray<keyof AuthFields>> = {
 function modeOf(fields: AuthFields, fallback: AzureAuthMode): AzureAuthMode {
   const mode = fields.azure_auth_mode;
   return mode === undefined ? fallback : mode === 'apiKey' ? 'api-key' : mode;
-}
-
-function required<Field extends keyof AuthFields>(fields: AuthFields, field: Field, mode: AzureAuthMode): string {
-  const value = fields[field];
-  if (typeof value !== 'string' || value === '') {
-    throw invalidRequest('missing_field', `${field}: required when azure_auth_mode is ${mode}`, field);
-  }
-  return value;
-}
-
-function refuseForeignFields(fields: AuthFields, mode: AzureAuthMode): void {
-  for (const [otherMode, names] of Object.entries(FIELDS_BY_MODE)) {
-    if (otherMode === mode) continue;
-    const foreign = names.find((name) => fields[name] !== undefined);
-    if (foreign) throw invalidRequest('field_not_applicable', `${foreign} applies only to azure_auth_mode ${otherMode}, not ${mode}`, foreign);
-  }
 }
 
 function managedConfig(fields: AuthFields, env: Env): AuthConfig {
@@ -92,12 +77,14 @@ function managedConfig(fields: AuthFields, env: Env): AuthConfig {
  */
 export function authSettings(fields: AuthFields, current: AuthConfig | null, env: Env): AuthSettings {
   const mode = modeOf(fields, current?.auth_mode ?? 'api-key');
-  refuseForeignFields(fields, mode);
+  const setting = { setting: 'azure_auth_mode', value: mode };
+  const required = (field: keyof AuthFields) => requiredField(fields, field, setting);
+  refuseOtherModesFields(fields, FIELDS_BY_MODE, setting);
   const sameMode = current?.auth_mode === mode;
 
   if (mode === 'api-key') {
     if (sameMode && fields.key === undefined) return { config: { auth_mode: mode } };
-    const key = required(fields, 'key', mode);
+    const key = required('key');
     return { config: { auth_mode: mode }, secret: { apiKey: key }, masked: { key: maskSecret(key) } };
   }
   if (mode === 'managed') {
@@ -105,11 +92,11 @@ export function authSettings(fields: AuthFields, current: AuthConfig | null, env
   }
   const config: AuthConfig = {
     auth_mode: mode,
-    entra_tenant_id: sameMode ? (fields.azure_entra_tenant_id ?? current?.entra_tenant_id) : required(fields, 'azure_entra_tenant_id', mode),
-    entra_client_id: sameMode ? (fields.azure_entra_client_id ?? current?.entra_client_id) : required(fields, 'azure_entra_client_id', mode),
+    entra_tenant_id: sameMode ? (fields.azure_entra_tenant_id ?? current?.entra_tenant_id) : required('azure_entra_tenant_id'),
+    entra_client_id: sameMode ? (fields.azure_entra_client_id ?? current?.entra_client_id) : required('azure_entra_client_id'),
   };
   if (sameMode && fields.azure_entra_client_secret === undefined) return { config };
-  const clientSecret = required(fields, 'azure_entra_client_secret', mode);
+  const clientSecret = required('azure_entra_client_secret');
   return { config, secret: { clientSecret }, masked: { azure_entra_client_secret: maskSecret(clientSecret) } };
 }
 

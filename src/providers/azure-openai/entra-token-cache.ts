@@ -9,9 +9,9 @@
 
 import { KeygateError } from '../../errors';
 import { sha256Hex } from '../../vault/crypto';
+import { ExpiringCache } from '../expiring-cache';
 
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
-const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 const TOKEN_TIMEOUT_MS = 15_000;
 
 export interface EntraClient {
@@ -21,36 +21,19 @@ export interface EntraClient {
   clientSecret: string;
 }
 
-interface CachedToken {
-  token: Promise<string>;
-  /** When the token stops being handed out; Infinity while the fetch is under way. */
-  refreshAt: number;
-}
-
 export class EntraTokenCache {
-  readonly #entries = new Map<string, CachedToken>();
+  readonly #tokens: ExpiringCache<string>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.#tokens = new ExpiringCache<string>(now);
+  }
 
   async token(client: EntraClient, keyLabel: string): Promise<string> {
     const cacheKey = await sha256Hex(JSON.stringify([client.authorityHost, client.tenantId, client.clientId, client.clientSecret]));
-    const cached = this.#entries.get(cacheKey);
-    if (cached && this.now() < cached.refreshAt) return cached.token;
-
-    const entry: CachedToken = { token: Promise.resolve(''), refreshAt: Number.POSITIVE_INFINITY };
-    entry.token = requestToken(client, keyLabel).then(
-      ({ accessToken, expiresInSeconds }) => {
-        entry.refreshAt = this.now() + expiresInSeconds * 1000 - REFRESH_MARGIN_MS;
-        return accessToken;
-      },
-      (error: unknown) => {
-        // A failure is not cached: the next request tries again.
-        if (this.#entries.get(cacheKey) === entry) this.#entries.delete(cacheKey);
-        throw error;
-      },
-    );
-    this.#entries.set(cacheKey, entry);
-    return entry.token;
+    return this.#tokens.get(cacheKey, async () => {
+      const { accessToken, expiresInSeconds } = await requestToken(client, keyLabel);
+      return { value: accessToken, expiresAt: this.now() + expiresInSeconds * 1000 };
+    });
   }
 }
 

@@ -100,17 +100,18 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     };
   },
   maskedApiKey: (masked) => masked.key ?? masked.azure_entra_client_secret ?? null,
-  async buildUpstreamRequest(call) {
+  async prepareUpstream(call) {
     const config = call.config as unknown as AzureConfig;
     const deployment = chooseDeployment(config.deployments, call.json?.model);
     const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
     const headers = new Headers(call.headers);
     headers.set(authName, authValue);
-    return new Request(upstreamUrl(call, config, deployment), {
+    const request = new Request(upstreamUrl(call, config, deployment), {
       method: call.method,
       headers,
       body: bodyAskingForStreamUsage(call),
       redirect: 'manual',
     });
+    return { request };
   },
 };

@@ -37,15 +37,16 @@ export const openaiProvider: ProviderModule<typeof createFields, typeof updateFi
   applyUpdate: (fields, current) => (fields.key === undefined ? { config: current.config } : credentialsFor(fields.key)),
   describeConfig: () => ({}),
   maskedApiKey: (masked) => masked.key ?? null,
-  async buildUpstreamRequest(call) {
+  async prepareUpstream(call) {
     const base = expandTemplate(upstreamTemplate(call.env, 'OPENAI_BASE_URL')).replace(/\/+$/, '');
     const headers = new Headers(call.headers);
     headers.set('authorization', `Bearer ${call.secret.apiKey}`);
-    return new Request(`${base}${call.path}${call.search}`, {
+    const request = new Request(`${base}${call.path}${call.search}`, {
       method: call.method,
       headers,
       body: call.body,
       redirect: 'manual',
     });
+    return { request };
   },
 };

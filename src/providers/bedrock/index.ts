@@ -1,0 +1,117 @@
+// AWS Bedrock: apps speak OpenAI chat, Bedrock speaks Converse. A Bedrock virtual key makes
+// Keygate translate the request, sign it with SigV4 (or send a Bedrock API key), and translate the
+// answer back, streamed or not, tool calls included.
+
+import { z } from '@hono/zod-openapi';
+import { AwsClient } from 'aws4fetch';
+import { expandTemplate, upstreamTemplate } from '../../config';
+import { invalidRequest, KeygateError } from '../../errors';
+import type { ProviderModule, UpstreamCall } from '../provider';
+import { authSettings, requestAuth, type AuthConfig, type RequestAuth } from './auth';
+import { toConverseRequest } from './converse-request';
+import { toChatCompletion } from './converse-response';
+import { converseEventsToSse } from './converse-stream';
+import { bedrockErrorResponse } from './errors';
+import { eventStreamDecoder } from './event-stream';
+
+const region = z
+  .string()
+  .trim()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-east-1')
+  .openapi({ description: 'The AWS region of the Bedrock runtime, e.g. us-east-1.' });
+const secretText = z.string().trim().min(1, 'must not be empty').max(4096);
+const headerSafe = secretText.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces');
+
+const authFields = {
+  aws_auth_type: z.enum(['accessKey', 'assumedRole', 'apiKey']).optional().openapi({ description: 'Default accessKey.' }),
+  aws_access_key_id: headerSafe.optional(),
+  aws_secret_access_key: secretText.optional(),
+  aws_session_token: headerSafe.optional(),
+  aws_role_arn: z
+    .string()
+    .trim()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock')
+    .optional(),
+  aws_external_id: z.string().trim().regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-').optional(),
+  key: headerSafe.optional().openapi({ description: 'A Bedrock API key (apiKey auth).' }),
+};
+
+const createFields = { aws_region: region, ...authFields };
+const updateFields = { aws_region: region.optional(), ...authFields };
+
+interface BedrockConfig extends AuthConfig {
+  region: string;
+}
+
+async function signedRequest(url: string, body: string, stream: boolean, auth: RequestAuth, awsRegion: string): Promise<Request> {
+  const headers = { 'content-type': 'application/json', accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json' };
+  if (auth.kind === 'bearer') {
+    return new Request(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${auth.token}` }, body });
+  }
+  // Service and region are explicit, since a custom endpoint's host says neither. retries: 0,
+  // because aws4fetch would otherwise resend a paid call on 5xx or 429 (we only sign with it).
+  const client = new AwsClient({ ...auth.credentials, service: 'bedrock', region: awsRegion, retries: 0 });
+  return client.sign(url, { method: 'POST', headers, body });
+}
+
+function converseUrl(call: UpstreamCall, config: BedrockConfig, modelId: string, stream: boolean): string {
+  const endpoint = expandTemplate(upstreamTemplate(call.env, 'BEDROCK_RUNTIME_ENDPOINT'), { region: config.region }).replace(/\/+$/, '');
+  // encodeURIComponent sends `:` as `%3A`; a raw `:` fails AWS's signature check.
+  return `${endpoint}/model/${encodeURIComponent(modelId)}/${stream ? 'converse-stream' : 'converse'}`;
+}
+
+export const bedrockProvider: ProviderModule<typeof createFields, typeof updateFields> = {
+  id: 'bedrock',
+  createFields,
+  updateFields,
+  credentialsFromCreate(fields, env) {
+    const auth = authSettings(fields, null, env);
+    return { config: { region: fields.aws_region, ...auth.config }, secret: auth.secret ?? {}, masked: auth.masked ?? {} };
+  },
+  applyUpdate(fields, current, env) {
+    const stored = current.config as unknown as BedrockConfig;
+    const auth = authSettings(fields, stored, env);
+    return { config: { region: fields.aws_region ?? stored.region, ...auth.config }, secret: auth.secret, masked: auth.masked };
+  },
+  describeConfig(config) {
+    const { region: awsRegion, auth_type, role_arn, external_id } = config as unknown as BedrockConfig;
+    return {
+      aws_region: awsRegion,
+      aws_auth_type: auth_type,
+      ...(role_arn ? { aws_role_arn: role_arn } : {}),
+      ...(external_id ? { aws_external_id: external_id } : {}),
+    };
+  },
+  maskedApiKey: (masked) => masked.key ?? masked.aws_secret_access_key ?? null,
+  async prepareUpstream(call) {
+    if (call.method !== 'POST' || call.path !== '/chat/completions') {
+      throw invalidRequest('unsupported_for_provider', `Bedrock virtual keys serve POST /v1/chat/completions only, not ${call.method} /v1${call.path}.`);
+    }
+    if (!call.json) throw invalidRequest('invalid_body', 'A chat completion needs a JSON object body.');
+    const config = call.config as unknown as BedrockConfig;
+    const converse = toConverseRequest(call.json);
+    const auth = await requestAuth(call.env, config, call.secret, config.region, call.slug);
+    const request = await signedRequest(converseUrl(call, config, converse.modelId, converse.stream), JSON.stringify(converse.request), converse.stream, auth, config.region);
+    const meta = { id: `chatcmpl-${crypto.randomUUID()}`, model: converse.modelId, created: Math.floor(Date.now() / 1000) };
+
+    return {
+      request,
+      async relay(upstream) {
+        if (!upstream.ok) return bedrockErrorResponse(upstream);
+        const headers = new Headers({ 'content-type': converse.stream ? 'text/event-stream' : 'application/json' });
+        const requestId = upstream.headers.get('x-amzn-requestid');
+        if (requestId) headers.set('x-upstream-request-id', requestId);
+        if (converse.stream) {
+          if (!upstream.body) throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'Bedrock answered a stream without a body.');
+          headers.set('cache-control', 'no-cache');
+          const events = upstream.body.pipeThrough(eventStreamDecoder());
+          return new Response(converseEventsToSse(events, { ...meta, includeUsage: converse.includeUsage }), { headers });
+        }
+        const answer = await upstream.json().catch(() => {
+          throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'Bedrock answered with a body that is not valid JSON.');
+        });
+        return new Response(JSON.stringify(toChatCompletion(answer, meta)), { headers });
+      },
+    };
+  },
+};
