@@ -40,6 +40,8 @@ export function useKeygateWithFakeUpstream(): void {
         OPENAI_BASE_URL: `${fake.url}/v1`,
         AZURE_OPENAI_ENDPOINT: `${fake.url}/azure/{resource}`,
         AZURE_AUTHORITY_HOST: `${fake.url}/entra`,
+        BEDROCK_RUNTIME_ENDPOINT: `${fake.url}/bedrock/{region}`,
+        AWS_STS_ENDPOINT: `${fake.url}/sts/{region}`,
       },
     });
     admin = portkeyClient();
