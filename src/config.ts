@@ -27,7 +27,7 @@ export function upstreamTemplate(env: Env, setting: UpstreamSetting): string {
  * change the host beyond its placeholder.
  */
 export function expandTemplate(template: string, values: Record<string, string> = {}): string {
-  return template.replace(/\{([a-zA-Z_]+)\}/g, (whole, name: string) => {
+  return template.replace(/\{([a-zA-Z_]+)\}/g, (_placeholder, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`upstream template needs a value for {${name}}`);
     return encodeURIComponent(value);

@@ -4,15 +4,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { findVirtualKeyBySlug, updateVirtualKey } from '../src/store/virtual-keys-table';
-import { ADMIN_API_KEY, adminRequest, callKeygate, createVirtualKey, expectError } from './support/keygate';
-
-async function rowCount(): Promise<number> {
-  return (await env.DB.prepare('SELECT COUNT(*) AS n FROM virtual_keys').first<{ n: number }>())!.n;
-}
-
-async function keyObject(slug: string): Promise<Record<string, unknown>> {
-  return (await (await adminRequest('GET', `/v1/virtual-keys/${slug}`)).json()) as Record<string, unknown>;
-}
+import { ADMIN_API_KEY, adminRequest, callKeygate, createVirtualKey, expectError, keyObject, rowCount } from './support/keygate';
 
 describe('provider keys that cannot travel in a header', () => {
   it.each([

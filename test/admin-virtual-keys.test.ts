@@ -1,15 +1,8 @@
 // The virtual-key admin API: what a Portkey SDK user or a curl user sees for every route and
 // every way a request can be wrong. Storage is the real local D1 and KV.
 
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import {
-  ADMIN_API_KEY,
-  adminRequest,
-  callKeygate,
-  createVirtualKey,
-  expectError,
-} from './support/keygate';
+import { ADMIN_API_KEY, adminRequest, callKeygate, createVirtualKey, expectError, rowCount } from './support/keygate';
 
 interface KeyObject {
   slug: string;
@@ -22,11 +15,6 @@ interface KeyObject {
   updated_at: string;
   expires_at: string | null;
   model_config: Record<string, unknown>;
-}
-
-async function rowCount(): Promise<number> {
-  const row = await env.DB.prepare('SELECT COUNT(*) AS n FROM virtual_keys').first<{ n: number }>();
-  return row!.n;
 }
 
 describe('authentication', () => {

@@ -1,30 +1,9 @@
 // Creating, reading and updating Azure virtual keys through the admin API: the seed's bodies in
 // both spellings, every rule of a deployment list, and the three auth modes.
 
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { azureApiKeyBody, azureEntraBody, createAzureKey, managedIdentityEnv, uniqueTenant } from './support/azure';
-import { adminHeaders, adminRequest, callKeygate, expectError } from './support/keygate';
-
-async function rowCount(): Promise<number> {
-  return (await env.DB.prepare('SELECT COUNT(*) AS n FROM virtual_keys').first<{ n: number }>())!.n;
-}
-
-async function keyObject(slug: string) {
-  return (await (await adminRequest('GET', `/v1/virtual-keys/${slug}`)).json()) as {
-    ai_provider_name: string;
-    masked_api_key: string | null;
-    model_config: Record<string, unknown>;
-  };
-}
-
-function post(body: unknown, envOverrides = {}) {
-  return callKeygate('/v1/virtual-keys', { method: 'POST', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
-}
-
-function put(slug: string, body: unknown, envOverrides = {}) {
-  return callKeygate(`/v1/virtual-keys/${slug}`, { method: 'PUT', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
-}
+import { expectError, keyObject, postKey, putKey, rowCount } from './support/keygate';
 
 describe('creating Azure keys', () => {
   it('accepts the seed’s api-key body and shows resource, deployments and auth mode, secret masked', async () => {
@@ -94,7 +73,7 @@ describe('creating Azure keys', () => {
     ['entra fields in api-key mode', { azureEntraClientId: 'c' }, 'azure_entra_client_id', /applies only to azure_auth_mode entra, not api-key/],
   ])('refuses %s with 400 naming the rule, and writes nothing', async (_label, overrides, param, message) => {
     const before = await rowCount();
-    const body = await expectError(await post(azureApiKeyBody(overrides)), 400);
+    const body = await expectError(await postKey(azureApiKeyBody(overrides)), 400);
     expect(body.error).toMatchObject({ param });
     expect(body.message).toMatch(message);
     expect(await rowCount()).toBe(before);
@@ -105,20 +84,20 @@ describe('creating Azure keys', () => {
     ['no tenant', { azureEntraTenantId: undefined }, 'azure_entra_tenant_id'],
     ['a resource key', { key: 'azure-fake-key-x' }, 'key'],
   ])('refuses an entra key with %s', async (_label, overrides, param) => {
-    const body = await expectError(await post(azureEntraBody(uniqueTenant(), overrides)), 400);
+    const body = await expectError(await postKey(azureEntraBody(uniqueTenant(), overrides)), 400);
     expect(body.error).toMatchObject({ param });
   });
 
   it('refuses a managed key when the gateway has no identity, saying what to configure', async () => {
     const before = await rowCount();
-    const body = await expectError(await post(azureApiKeyBody({ key: undefined, azureAuthMode: 'managed' })), 400, 'azure_identity_not_configured');
+    const body = await expectError(await postKey(azureApiKeyBody({ key: undefined, azureAuthMode: 'managed' })), 400, 'azure_identity_not_configured');
     expect(body.message).toMatch(/AZURE_IDENTITY_TENANT_ID, AZURE_IDENTITY_CLIENT_ID and AZURE_IDENTITY_CLIENT_SECRET/);
     expect(await rowCount()).toBe(before);
   });
 
   it('refuses a managed key naming another client id than the gateway’s', async () => {
     const body = await expectError(
-      await post(azureApiKeyBody({ key: undefined, azureAuthMode: 'managed', azureManagedClientId: 'someone-else' }), managedIdentityEnv(uniqueTenant())),
+      await postKey(azureApiKeyBody({ key: undefined, azureAuthMode: 'managed', azureManagedClientId: 'someone-else' }), managedIdentityEnv(uniqueTenant())),
       400,
       'azure_identity_mismatch',
     );
@@ -129,7 +108,7 @@ describe('creating Azure keys', () => {
 describe('updating Azure keys', () => {
   it('replaces the deployments, keeping slug, auth and secret', async () => {
     const slug = await createAzureKey();
-    const response = await put(slug, { deploymentConfig: [{ deploymentName: 'new-one', apiVersion: '2025-01-01-preview', alias: 'fresh', is_default: true }] });
+    const response = await putKey(slug, { deploymentConfig: [{ deploymentName: 'new-one', apiVersion: '2025-01-01-preview', alias: 'fresh', is_default: true }] });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { data: { slug: string } }).data.slug).toBe(slug);
     const key = await keyObject(slug);
@@ -140,15 +119,15 @@ describe('updating Azure keys', () => {
   it('refuses a deployment list that breaks a rule, changing nothing', async () => {
     const slug = await createAzureKey();
     const before = await keyObject(slug);
-    await expectError(await put(slug, { deploymentConfig: [{ deploymentName: 'x', apiVersion: '2024-10-21' }] }), 400, 'invalid_deployment_config');
+    await expectError(await putKey(slug, { deploymentConfig: [{ deploymentName: 'x', apiVersion: '2024-10-21' }] }), 400, 'invalid_deployment_config');
     expect(await keyObject(slug)).toEqual(before);
   });
 
   it('switches from api-key to entra only with every entra field', async () => {
     const slug = await createAzureKey();
     const tenant = uniqueTenant();
-    await expectError(await put(slug, { azureAuthMode: 'entra', azureEntraTenantId: tenant, azureEntraClientId: 'c' }), 400, 'missing_field');
-    const response = await put(slug, { azureAuthMode: 'entra', azureEntraTenantId: tenant, azureEntraClientId: 'c', azureEntraClientSecret: 'fake-entra-secret-switched-00000009' });
+    await expectError(await putKey(slug, { azureAuthMode: 'entra', azureEntraTenantId: tenant, azureEntraClientId: 'c' }), 400, 'missing_field');
+    const response = await putKey(slug, { azureAuthMode: 'entra', azureEntraTenantId: tenant, azureEntraClientId: 'c', azureEntraClientSecret: 'fake-entra-secret-switched-00000009' });
     expect(response.status).toBe(200);
     const key = await keyObject(slug);
     expect(key.model_config).toMatchObject({ azure_auth_mode: 'entra', azure_entra_tenant_id: tenant });
@@ -157,23 +136,23 @@ describe('updating Azure keys', () => {
 
   it('rotates the entra client secret alone', async () => {
     const slug = await createAzureKey(azureEntraBody(uniqueTenant()));
-    expect((await put(slug, { azure_entra_client_secret: 'fake-entra-secret-rotated-0000000007' })).status).toBe(200);
+    expect((await putKey(slug, { azure_entra_client_secret: 'fake-entra-secret-rotated-0000000007' })).status).toBe(200);
     expect((await keyObject(slug)).masked_api_key).toBe('********0007');
   });
 
   it('switches to managed and back to api-key', async () => {
     const identity = managedIdentityEnv(uniqueTenant());
     const slug = await createAzureKey();
-    expect((await put(slug, { azureAuthMode: 'managed' }, identity)).status).toBe(200);
+    expect((await putKey(slug, { azureAuthMode: 'managed' }, identity)).status).toBe(200);
     expect(await keyObject(slug)).toMatchObject({ masked_api_key: null, model_config: { azure_auth_mode: 'managed' } });
-    await expectError(await put(slug, { azureAuthMode: 'api-key' }), 400, 'missing_field');
-    expect((await put(slug, { azureAuthMode: 'api-key', key: 'azure-fake-key-back-00000000000000005' })).status).toBe(200);
+    await expectError(await putKey(slug, { azureAuthMode: 'api-key' }), 400, 'missing_field');
+    expect((await putKey(slug, { azureAuthMode: 'api-key', key: 'azure-fake-key-back-00000000000000005' })).status).toBe(200);
     expect(await keyObject(slug)).toMatchObject({ masked_api_key: '********0005', model_config: { azure_auth_mode: 'api-key' } });
   });
 
   it('refuses Azure fields on an OpenAI key', async () => {
-    const response = await post({ name: 'o', provider: 'openai', key: 'sk-fake-openai-000000000000000001' });
+    const response = await postKey({ name: 'o', provider: 'openai', key: 'sk-fake-openai-000000000000000001' });
     const { data } = (await response.json()) as { data: { slug: string } };
-    await expectError(await put(data.slug, { resourceName: 'x' }), 400, 'field_not_applicable');
+    await expectError(await putKey(data.slug, { resourceName: 'x' }), 400, 'field_not_applicable');
   });
 });

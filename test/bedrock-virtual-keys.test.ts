@@ -1,31 +1,9 @@
 // Creating and updating Bedrock virtual keys: the seed's bodies in both spellings, the three auth
 // types and their rules, with every AWS secret sealed and shown masked.
 
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { BASE_CREDENTIALS_ENV, bedrockAccessKeyBody, bedrockRoleBody, uniqueRoleArn } from './support/bedrock';
-import { adminHeaders, adminRequest, callKeygate, createKeyFromBody, expectError } from './support/keygate';
-
-async function rowCount(): Promise<number> {
-  return (await env.DB.prepare('SELECT COUNT(*) AS n FROM virtual_keys').first<{ n: number }>())!.n;
-}
-
-async function keyObject(slug: string) {
-  return (await (await adminRequest('GET', `/v1/virtual-keys/${slug}`)).json()) as {
-    ai_provider_name: string;
-    masked_api_key: string | null;
-    masked_secrets: Record<string, string>;
-    model_config: Record<string, unknown>;
-  };
-}
-
-function post(body: unknown, envOverrides = {}) {
-  return callKeygate('/v1/virtual-keys', { method: 'POST', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
-}
-
-function put(slug: string, body: unknown, envOverrides = {}) {
-  return callKeygate(`/v1/virtual-keys/${slug}`, { method: 'PUT', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
-}
+import { createKeyFromBody, expectError, keyObject, postKey, putKey, rowCount } from './support/keygate';
 
 describe('creating Bedrock keys', () => {
   it('accepts the seed’s access-key body with a session token, masking every secret', async () => {
@@ -71,19 +49,19 @@ describe('creating Bedrock keys', () => {
     ['an API key with access keys', { key: 'fake-bedrock-api-key-1' }, 'key', /applies only to aws_auth_type apiKey/],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_label, overrides, param, message) => {
     const before = await rowCount();
-    const body = await expectError(await post(bedrockAccessKeyBody(overrides)), 400);
+    const body = await expectError(await postKey(bedrockAccessKeyBody(overrides)), 400);
     expect(body.error).toMatchObject({ param });
     expect(body.message).toMatch(message);
     expect(await rowCount()).toBe(before);
   });
 
   it('refuses an assumed role when Keygate has no base credentials, saying what to configure', async () => {
-    const body = await expectError(await post(bedrockRoleBody(uniqueRoleArn())), 400, 'aws_base_credentials_not_configured');
+    const body = await expectError(await postKey(bedrockRoleBody(uniqueRoleArn())), 400, 'aws_base_credentials_not_configured');
     expect(body.message).toMatch(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
   });
 
   it('refuses a role ARN that is not one', async () => {
-    const body = await expectError(await post(bedrockRoleBody('arn:aws:s3:::bucket'), BASE_CREDENTIALS_ENV), 400);
+    const body = await expectError(await postKey(bedrockRoleBody('arn:aws:s3:::bucket'), BASE_CREDENTIALS_ENV), 400);
     expect(body.error).toMatchObject({ param: 'aws_role_arn' });
   });
 });
@@ -91,17 +69,17 @@ describe('creating Bedrock keys', () => {
 describe('updating Bedrock keys', () => {
   it('rotates access keys only as a pair', async () => {
     const slug = await createKeyFromBody(bedrockAccessKeyBody());
-    await expectError(await put(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009' }), 400, 'missing_field');
-    expect((await put(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009', awsSecretAccessKey: 'secret-for-FAKEACCESSKEY00009' })).status).toBe(200);
+    await expectError(await putKey(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009' }), 400, 'missing_field');
+    expect((await putKey(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009', awsSecretAccessKey: 'secret-for-FAKEACCESSKEY00009' })).status).toBe(200);
     expect((await keyObject(slug)).masked_secrets).toEqual({ aws_access_key_id: '********0009', aws_secret_access_key: '********0009' });
   });
 
   it('switches to an assumed role and to an API key, changing region too', async () => {
     const slug = await createKeyFromBody(bedrockAccessKeyBody());
     const roleArn = uniqueRoleArn();
-    expect((await put(slug, { awsAuthType: 'assumedRole', awsRoleArn: roleArn, awsRegion: 'eu-west-1' }, BASE_CREDENTIALS_ENV)).status).toBe(200);
+    expect((await putKey(slug, { awsAuthType: 'assumedRole', awsRoleArn: roleArn, awsRegion: 'eu-west-1' }, BASE_CREDENTIALS_ENV)).status).toBe(200);
     expect(await keyObject(slug)).toMatchObject({ masked_secrets: {}, model_config: { aws_region: 'eu-west-1', aws_auth_type: 'assumedRole', aws_role_arn: roleArn } });
-    expect((await put(slug, { awsAuthType: 'apiKey', key: 'fake-bedrock-api-key-0000000000007' })).status).toBe(200);
+    expect((await putKey(slug, { awsAuthType: 'apiKey', key: 'fake-bedrock-api-key-0000000000007' })).status).toBe(200);
     expect(await keyObject(slug)).toMatchObject({ masked_api_key: '********0007', model_config: { aws_auth_type: 'apiKey' } });
   });
 });

@@ -110,3 +110,31 @@ export async function expectError(response: Response, status: number, code?: str
   if (code) expect(body.error.code).toBe(code);
   return body;
 }
+
+/** How many virtual keys D1 holds: what "nothing was written" is checked against. */
+export async function rowCount(): Promise<number> {
+  return (await env.DB.prepare('SELECT COUNT(*) AS n FROM virtual_keys').first<{ n: number }>())!.n;
+}
+
+/** The key object retrieve answers. */
+export interface KeyObject {
+  ai_provider_name: string;
+  masked_api_key: string | null;
+  masked_secrets: Record<string, string>;
+  model_config: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export async function keyObject(slug: string): Promise<KeyObject> {
+  return (await (await adminRequest('GET', `/v1/virtual-keys/${slug}`)).json()) as KeyObject;
+}
+
+/** POST /v1/virtual-keys with exactly `body`, under an env with `envOverrides`. */
+export function postKey(body: unknown, envOverrides = {}): Promise<Response> {
+  return callKeygate('/v1/virtual-keys', { method: 'POST', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
+}
+
+/** PUT /v1/virtual-keys/{slug} with exactly `body`, under an env with `envOverrides`. */
+export function putKey(slug: string, body: unknown, envOverrides = {}): Promise<Response> {
+  return callKeygate(`/v1/virtual-keys/${slug}`, { method: 'PUT', headers: adminHeaders(), body: JSON.stringify(body) }, envOverrides);
+}
