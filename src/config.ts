@@ -51,10 +51,9 @@ export interface AzureIdentity {
 }
 
 export function azureIdentity(env: Env): AzureIdentity | null {
-  const settings = env as unknown as Record<string, unknown>;
-  const [tenantId, clientId, clientSecret] = ['AZURE_IDENTITY_TENANT_ID', 'AZURE_IDENTITY_CLIENT_ID', 'AZURE_IDENTITY_CLIENT_SECRET'].map(
-    (name) => (typeof settings[name] === 'string' ? (settings[name] as string).trim() : ''),
-  );
+  const tenantId = env.AZURE_IDENTITY_TENANT_ID?.trim();
+  const clientId = env.AZURE_IDENTITY_CLIENT_ID?.trim();
+  const clientSecret = env.AZURE_IDENTITY_CLIENT_SECRET?.trim();
   return tenantId && clientId && clientSecret ? { tenantId, clientId, clientSecret } : null;
 }
 
@@ -65,9 +64,7 @@ export interface AwsBaseCredentials {
 }
 
 export function awsBaseCredentials(env: Env): AwsBaseCredentials | null {
-  const settings = env as unknown as Record<string, unknown>;
-  const [accessKeyId, secretAccessKey] = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((name) =>
-    typeof settings[name] === 'string' ? (settings[name] as string).trim() : '',
-  );
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null;
 }

@@ -50,10 +50,23 @@ describe('choosing the deployment', () => {
     expect(JSON.parse(received!.body).model).toBe('gpt-4o-mini');
   });
 
+  it('sends /v1/responses to Azure’s v1 surface with the deployment as the model', async () => {
+    const slug = await createAzureKey();
+    const testId = crypto.randomUUID();
+    const response = await callKeygate('/v1/responses', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', 'x-portkey-virtual-key': slug, 'x-test-id': testId },
+      body: '{"model":"gpt-4o-mini","input":"x","seed":12345678901234567890}',
+    });
+    expect(response.status).toBe(200);
+    const [received] = await upstreamRequests(testId);
+    expect(received).toMatchObject({ path: '/azure/my-resource/openai/v1/responses', search: '' });
+    expect(received!.body).toBe('{"model":"mini-east","input":"x","seed":12345678901234567890}');
+  });
+
   it.each([
     ['/v1/completions', { model: 'gpt-4o-mini', prompt: 'x' }, '/azure/my-resource/openai/deployments/mini-east/completions'],
     ['/v1/embeddings', { model: 'gpt-4o-mini', input: 'x' }, '/azure/my-resource/openai/deployments/mini-east/embeddings'],
-    ['/v1/responses', { model: 'gpt-4o-mini', input: 'x' }, '/azure/my-resource/openai/deployments/mini-east/responses'],
   ])('sends %s to the deployment path', async (path, body, upstreamPath) => {
     const slug = await createAzureKey();
     const testId = crypto.randomUUID();
@@ -83,6 +96,14 @@ describe('api-key mode', () => {
     const { received } = await chatVia(slug, { model: 'gpt-4o-mini' });
     expect(received[0]!.headers['api-key']).toBe(AZURE_KEY);
     expect(received[0]!.headers).not.toHaveProperty('authorization');
+  });
+
+  it('uses a rotated resource key on the very next call', async () => {
+    const slug = await createAzureKey();
+    await chatVia(slug, { model: 'gpt-4o-mini' });
+    expect((await adminRequest('PUT', `/v1/virtual-keys/${slug}`, { key: 'azure-fake-key-rotated-00000000000002' })).status).toBe(200);
+    const { received } = await chatVia(slug, { model: 'gpt-4o-mini' });
+    expect(received[0]!.headers['api-key']).toBe('azure-fake-key-rotated-00000000000002');
   });
 
   it('passes Azure’s refusal of a wrong key through', async () => {
@@ -177,12 +198,25 @@ describe('managed mode', () => {
 });
 
 describe('streaming', () => {
-  it('asks Azure for the usage chunk and passes the stream through', async () => {
+  it('asks Azure for the usage chunk, but does not pass it to a client that did not ask', async () => {
     const slug = await createAzureKey();
     const { response, received } = await chatVia(slug, { model: 'gpt-4o-mini', stream: true });
     expect(response.headers.get('content-type')).toBe('text/event-stream');
-    expect(await response.text()).toBe(fakeStreamFrames('gpt-4o-mini', true).join(''));
+    expect(await response.text()).toBe(fakeStreamFrames('gpt-4o-mini', false).join(''));
     expect(JSON.parse(received[0]!.body).stream_options).toEqual({ include_usage: true });
+  });
+
+  it('passes the usage chunk to a client that asked for it', async () => {
+    const slug = await createAzureKey();
+    const { response } = await chatVia(slug, { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true } });
+    expect(await response.text()).toBe(fakeStreamFrames('gpt-4o-mini', true).join(''));
+  });
+
+  it('does not send stream_options to an api-version older than 2024-09-01, which would refuse it', async () => {
+    const slug = await createAzureKey();
+    const { response, received } = await chatVia(slug, { model: 'gpt4o-prod', stream: true });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(received[0]!.body)).not.toHaveProperty('stream_options');
   });
 
   it('leaves a body that already asks for usage exactly as sent', async () => {

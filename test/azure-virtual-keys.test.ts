@@ -66,6 +66,7 @@ describe('creating Azure keys', () => {
     ['an alias equal to another deployment’s name', { deploymentConfig: [...oneDefault, { deploymentName: 'b', apiVersion: '2024-10-21', alias: 'a' }] }, 'deployment_config', /"a" names entries 0 and 1/],
     ['a deployment without api version', { deploymentConfig: [{ deploymentName: 'a', is_default: true }] }, 'deployment_config.0.api_version', /required/],
     ['a deployment name with a slash', { deploymentConfig: [{ deploymentName: 'a/../b', apiVersion: '2024-10-21', is_default: true }] }, 'deployment_config.0.deployment_name', /letters, digits/],
+    ['a deployment name of only dots', { deploymentConfig: [{ deploymentName: '..', apiVersion: '2024-10-21', is_default: true }] }, 'deployment_config.0.deployment_name', /not only dots/],
     ['no resource name', { resourceName: undefined }, 'resource_name', /required/],
     ['a resource name that is not a host label', { resourceName: 'evil.example.com/x' }, 'resource_name', /resource name/],
     ['no key in api-key mode', { key: undefined }, 'key', /key: required when azure_auth_mode is api-key/],
@@ -148,6 +149,19 @@ describe('updating Azure keys', () => {
     await expectError(await putKey(slug, { azureAuthMode: 'api-key' }), 400, 'missing_field');
     expect((await putKey(slug, { azureAuthMode: 'api-key', key: 'azure-fake-key-back-00000000000000005' })).status).toBe(200);
     expect(await keyObject(slug)).toMatchObject({ masked_api_key: '********0005', model_config: { azure_auth_mode: 'api-key' } });
+  });
+
+  it('keeps a managed key updatable after the gateway’s identity is removed', async () => {
+    const slug = await createAzureKey(azureApiKeyBody({ key: undefined, azureAuthMode: 'managed' }), managedIdentityEnv(uniqueTenant()));
+    expect((await putKey(slug, { name: 'renamed', status: 'disabled' })).status).toBe(200);
+    expect(await keyObject(slug)).toMatchObject({ name: 'renamed', status: 'disabled', model_config: { azure_auth_mode: 'managed' } });
+  });
+
+  it('needs a new client secret with a new entra client id', async () => {
+    const slug = await createAzureKey(azureEntraBody(uniqueTenant()));
+    const body = await expectError(await putKey(slug, { azureEntraClientId: 'client-0002' }), 400, 'missing_field');
+    expect(body.error).toMatchObject({ param: 'azure_entra_client_secret' });
+    expect((await putKey(slug, { azureEntraClientId: 'client-0002', azureEntraClientSecret: 'fake-entra-secret-second-0000000002' })).status).toBe(200);
   });
 
   it('refuses Azure fields on an OpenAI key', async () => {

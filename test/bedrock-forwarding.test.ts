@@ -51,12 +51,14 @@ describe('signing', () => {
     expect(call!.headers.authorization).toContain('x-amz-security-token');
   });
 
-  it('answers 403 with Bedrock’s message when the signature is wrong', async () => {
-    const slug = await createKeyFromBody(bedrockAccessKeyBody({ awsSecretAccessKey: 'not-the-right-secret' }));
+  it('answers 403 with Bedrock’s message when the signature is wrong, without the canonical request or any credential', async () => {
+    const slug = await createKeyFromBody(bedrockAccessKeyBody({ awsSecretAccessKey: 'not-the-right-secret', awsSessionToken: 'fake-session-token-leak-check-0001' }));
     const body = await expectError(await bedrockChat(slug, { model: uniqueModel() }), 403, 'InvalidSignatureException');
     expect(body.error.type).toBe('permission_error');
     expect(body.message).toContain('signature we calculated does not match');
     expect(body.message).not.toContain('not-the-right-secret');
+    expect(body.message).not.toContain('fake-session-token-leak-check');
+    expect(body.message).not.toContain('Canonical String');
   });
 
   it('sends a Bedrock API key as Bearer, unsigned', async () => {
@@ -95,6 +97,20 @@ describe('assumed roles', () => {
     expect(body.message).toContain('AccessDenied');
     expect(body.message).not.toContain('secret-for');
     expect(await bedrockRequests(model)).toEqual([]);
+  });
+
+  it('gives each virtual key on the same role its own STS session', async () => {
+    const roleArn = uniqueRoleArn();
+    const first = await createKeyFromBody(bedrockRoleBody(roleArn), BASE_CREDENTIALS_ENV);
+    const second = await createKeyFromBody(bedrockRoleBody(roleArn), BASE_CREDENTIALS_ENV);
+    await bedrockChat(first, { model: uniqueModel() }, BASE_CREDENTIALS_ENV);
+    await bedrockChat(second, { model: uniqueModel() }, BASE_CREDENTIALS_ENV);
+    expect((await stsRequests(roleArn)).map((call) => call.sessionName).sort()).toEqual([`keygate-${first}`, `keygate-${second}`].sort());
+  });
+
+  it('answers 502 aws_sts_unavailable when STS is down', async () => {
+    const slug = await createKeyFromBody(bedrockRoleBody(uniqueRoleArn('sts-down')), BASE_CREDENTIALS_ENV);
+    await expectError(await bedrockChat(slug, { model: uniqueModel() }, BASE_CREDENTIALS_ENV), 502, 'aws_sts_unavailable');
   });
 
   it('answers a clear error when the base credentials were removed after the key was made', async () => {
@@ -177,6 +193,7 @@ describe('Bedrock’s errors', () => {
     ['throttled', 429, 'rate_limit_error', 'ThrottlingException'],
     ['missing', 404, 'not_found_error', 'ResourceNotFoundException'],
     ['invalid', 400, 'invalid_request_error', 'ValidationException'],
+    ['unavailable', 503, 'api_error', 'ServiceUnavailableException'],
   ])('map a %s model to %i with Bedrock’s message', async (label, status, type, code) => {
     const slug = await createKeyFromBody(bedrockAccessKeyBody());
     const body = await expectError(await bedrockChat(slug, { model: uniqueModel(label) }), status, code);
@@ -193,6 +210,17 @@ describe('Bedrock’s errors', () => {
       body: JSON.stringify({ model, input: 'x' }),
     });
     await expectError(response, 400, 'unsupported_for_provider');
+    expect(await bedrockRequests(model)).toEqual([]);
+  });
+
+  it.each([
+    ['parallel_tool_calls: false', { parallel_tool_calls: false }, 'parallel_tool_calls'],
+    ['a field named like an object property', { constructor: 'x' }, 'constructor'],
+  ])('refuses %s before calling Bedrock', async (_label, extra, param) => {
+    const slug = await createKeyFromBody(bedrockAccessKeyBody());
+    const model = uniqueModel();
+    const body = await expectError(await bedrockChat(slug, { model, ...extra }), 400, 'unsupported_parameter');
+    expect(body.error).toMatchObject({ param });
     expect(await bedrockRequests(model)).toEqual([]);
   });
 

@@ -67,6 +67,12 @@ describe('creating Bedrock keys', () => {
 });
 
 describe('updating Bedrock keys', () => {
+  it('keeps an assumed-role key updatable after the base credentials are removed', async () => {
+    const slug = await createKeyFromBody(bedrockRoleBody(uniqueRoleArn()), BASE_CREDENTIALS_ENV);
+    expect((await putKey(slug, { name: 'renamed' })).status).toBe(200);
+    expect(await keyObject(slug)).toMatchObject({ name: 'renamed', model_config: { aws_auth_type: 'assumedRole' } });
+  });
+
   it('rotates access keys only as a pair', async () => {
     const slug = await createKeyFromBody(bedrockAccessKeyBody());
     await expectError(await putKey(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009' }), 400, 'missing_field');

@@ -5,7 +5,8 @@
 // Credentials the fakes know: any access key id whose secret is `secret-for-<access key id>`;
 // session tokens starting with `fake-session-token`; Bedrock API keys starting with
 // `fake-bedrock-api-key`. Model ids steer behaviour: they contain `throttled`, `missing`,
-// `invalid`, `tool`, `stream-exception` or `bad-crc` to fail or answer in those ways.
+// `invalid`, `unavailable`, `tool`, `stream-exception` or `bad-crc` to fail or answer in those
+// ways. Role ARNs containing `denied` or `sts-down` make STS refuse or fail.
 
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
@@ -94,6 +95,7 @@ export async function handleAws(request, url, bodyText, response, state) {
     if (problem) return stsError('SignatureDoesNotMatch', problem), true;
     if (form.get('Action') !== 'AssumeRole' || form.get('Version') !== '2011-06-15') return stsError('InvalidAction', 'Unsupported action'), true;
     if (role.includes('denied')) return stsError('AccessDenied', `User is not authorized to perform: sts:AssumeRole on resource: ${role}`), true;
+    if (role.includes('sts-down')) return send(response, 503, 'text/xml', '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code></Error></ErrorResponse>'), true;
     if (role.endsWith('needs-external-id') && form.get('ExternalId') !== 'expected-external-id') return stsError('AccessDenied', 'External id mismatch'), true;
     const serial = ++state.stsCounter;
     const seconds = role.includes('short-lived') ? 900 : Number(form.get('DurationSeconds') ?? 3600);
@@ -116,13 +118,19 @@ export async function handleAws(request, url, bodyText, response, state) {
     if (!bearer.startsWith('fake-bedrock-api-key')) return bedrockError(response, 403, 'AccessDeniedException', 'Invalid API key.'), true;
   } else {
     const problem = await sigv4Problem({ method: request.method, url: fullUrl, headers: request.headers, body: bodyText }, { service: 'bedrock', region, secretFor });
-    if (problem) return bedrockError(response, 403, 'InvalidSignatureException', `The request signature we calculated does not match the signature you provided (${problem}).`), true;
+    if (problem) {
+      // Like AWS, the message goes on to show the canonical request, signed header values included.
+      const signedValues = Object.entries(request.headers).filter(([name]) => name.startsWith('x-amz-')).map(([name, value]) => `${name}:${value}`).join('\n');
+      const message = `The request signature we calculated does not match the signature you provided (${problem}). Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'POST\n${url.pathname}\n\n${signedValues}'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n...'`;
+      return bedrockError(response, 403, 'InvalidSignatureException', message), true;
+    }
     const token = request.headers['x-amz-security-token'];
     if (token !== undefined && !token.startsWith('fake-session-token')) return bedrockError(response, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.'), true;
   }
   if (modelId.includes('throttled')) return bedrockError(response, 429, 'ThrottlingException', 'Too many requests, please wait before trying again.'), true;
   if (modelId.includes('missing')) return bedrockError(response, 404, 'ResourceNotFoundException', 'Could not resolve the foundation model from the provided model identifier.'), true;
   if (modelId.includes('invalid')) return bedrockError(response, 400, 'ValidationException', 'The provided request is not valid.'), true;
+  if (modelId.includes('unavailable')) return bedrockError(response, 503, 'ServiceUnavailableException', 'Bedrock is unable to process your request.'), true;
 
   if (operation === 'converse') {
     send(response, 200, 'application/json', JSON.stringify(converseAnswer(modelId, converse)));

@@ -108,13 +108,13 @@ async function answerTokenRequest(response, tenant, form, state) {
 }
 
 /** Azure checks its credential and the api-version before anything else. */
-function azureRefusal(request, url, state) {
+function azureRefusal(request, url, state, v1) {
   const apiKey = request.headers['api-key'];
   const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
   if (!(apiKey?.startsWith('azure-fake-key') || (bearer && state.issuedTokens.has(bearer)))) {
     return [401, '401', 'Access denied due to invalid subscription key or wrong API endpoint.'];
   }
-  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(url.searchParams.get('api-version') ?? '')) {
+  if (!v1 && !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(url.searchParams.get('api-version') ?? '')) {
     return [404, '404', 'Resource not found'];
   }
   return null;
@@ -163,9 +163,11 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
     let apiPath;
     const azure = AZURE_PATH.exec(url.pathname);
     if (azure) {
-      const refusal = azureRefusal(request, url, state);
+      // Azure's v1 surface (/openai/v1/...) takes no api-version; the dated one requires it.
+      const v1 = !azure[2] && azure[4].startsWith('/v1/');
+      const refusal = azureRefusal(request, url, state, v1);
       if (refusal) return azureError(response, ...refusal);
-      apiPath = azure[4];
+      apiPath = v1 ? azure[4].slice(3) : azure[4];
     } else if (url.pathname.startsWith('/v1/')) {
       if (request.headers.authorization === undefined || !request.headers.authorization.startsWith('Bearer ')) {
         return openAiError(response, 401, 'You didn\'t provide an API key.', 'invalid_request_error', 'missing_api_key');

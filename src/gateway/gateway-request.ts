@@ -3,6 +3,7 @@
 
 import { invalidRequest } from '../errors';
 import { isJsonContentType } from '../http/content-type';
+import { withTopLevelField } from '../http/json-body';
 
 export interface GatewayRequest {
   method: string;
@@ -80,7 +81,7 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
         throw invalidRequest('invalid_model', `model ${model.slice(0, 200)} must look like @<virtual-key>/<model>`, 'model');
       }
       modelSlug = match[1]!;
-      body = withModel(text, json, model, match[2]!);
+      body = withTopLevelField(text, json, 'model', match[2]!);
       json = { ...json, model: match[2]! };
     }
   }
@@ -106,19 +107,4 @@ function parseJsonBody(text: string): unknown {
   } catch {
     throw invalidRequest('invalid_json', 'The request body is not valid JSON.');
   }
-}
-
-/**
- * The body with `model` replaced. When the model literal appears exactly once, only it is
- * replaced, so everything else reaches the upstream byte for byte: re-serialising would round
- * integers beyond 2^53 (a `seed`, say). Otherwise the parsed body is serialised again.
- */
-function withModel(text: string, parsed: Record<string, unknown>, catalogModel: string, bareModel: string): string {
-  const literal = new RegExp(`"model"\\s*:\\s*${escapeRegExp(JSON.stringify(catalogModel))}`, 'g');
-  if (text.match(literal)?.length === 1) return text.replace(literal, () => `"model":${JSON.stringify(bareModel)}`);
-  return JSON.stringify({ ...parsed, model: bareModel });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

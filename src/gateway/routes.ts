@@ -37,6 +37,7 @@ export function gatewayRoutes() {
     });
 
     const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(c.env));
-    return exchange.relay ? exchange.relay(upstreamResponse) : relayUpstreamResponse(upstreamResponse, call.method);
+    const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method);
+    return exchange.relay ? exchange.relay(upstreamResponse, relayAsIs) : relayAsIs(upstreamResponse);
   });
 }

@@ -23,10 +23,10 @@ export interface CredentialChanges {
 export interface UpstreamExchange {
   request: Request;
   /**
-   * Turns the upstream's answer into the client's, for providers that do not speak OpenAI.
-   * Without it the answer is relayed as it is.
+   * Turns the upstream's answer into the client's, for providers that do not speak OpenAI or that
+   * must adjust it. `relayAsIs` is the gateway's own relay. Without `relay`, that one is used.
    */
-  relay?: (upstream: Response) => Promise<Response>;
+  relay?: (upstream: Response, relayAsIs: (upstream: Response) => Promise<Response>) => Promise<Response>;
 }
 
 /** One client call, reduced to what a provider needs to build the upstream request. */

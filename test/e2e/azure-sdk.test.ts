@@ -57,11 +57,19 @@ describe('an Azure api-key virtual key', () => {
     expect((await onlyUpstreamRequest(byDefaultId)).path).toBe('/azure/e2e-resource/openai/deployments/gpt4o-prod/chat/completions');
   });
 
-  it('answers the Portkey SDK with its virtualKey, streaming', async () => {
+  it('streams to the OpenAI SDK without a usage chunk the client did not ask for', async () => {
+    const slug = await createAzure({ name: 'azure e2e plain stream', provider: 'azure-openai', key: 'azure-fake-key-e2e-0000000000000004', resourceName: 'e2e-resource', deploymentConfig });
+    const stream = await openaiClient(crypto.randomUUID()).chat.completions.create({ model: `@${slug}/gpt-4o-mini`, messages: hello, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]!.delta.content ?? ''; // choices[0] must always exist
+    expect(text).toBe('Hello from fake');
+  });
+
+  it('answers the Portkey SDK with its virtualKey, streaming with usage when asked', async () => {
     const slug = await createAzure({ name: 'azure e2e stream', provider: 'azure-openai', key: 'azure-fake-key-e2e-0000000000000003', resourceName: 'e2e-resource', deploymentConfig });
     const testId = crypto.randomUUID();
     const stream = await portkeyClient({ virtualKey: slug }).chat.completions.create(
-      { model: 'gpt-4o-mini', messages: hello, stream: true },
+      { model: 'gpt-4o-mini', messages: hello, stream: true, stream_options: { include_usage: true } },
       undefined,
       { extraHeaders: { 'x-test-id': testId } },
     );

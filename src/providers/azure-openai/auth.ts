@@ -88,6 +88,9 @@ export function authSettings(fields: AuthFields, current: AuthConfig | null, env
     return { config: { auth_mode: mode }, secret: { apiKey: key }, masked: { key: maskSecret(key) } };
   }
   if (mode === 'managed') {
+    // A key already in managed mode stays updatable (name, status …) even if the operator has
+    // since removed the identity; the check runs when a key enters the mode or names a client.
+    if (sameMode && fields.azure_managed_client_id === undefined) return { config: { ...current } };
     return { config: managedConfig(fields, env), secret: sameMode ? undefined : {}, masked: sameMode ? undefined : {} };
   }
   const config: AuthConfig = {
@@ -95,7 +98,9 @@ export function authSettings(fields: AuthFields, current: AuthConfig | null, env
     entra_tenant_id: sameMode ? (fields.azure_entra_tenant_id ?? current?.entra_tenant_id) : required('azure_entra_tenant_id'),
     entra_client_id: sameMode ? (fields.azure_entra_client_id ?? current?.entra_client_id) : required('azure_entra_client_id'),
   };
-  if (sameMode && fields.azure_entra_client_secret === undefined) return { config };
+  // A new client id almost never shares the old one's secret, so it must come with its own.
+  const clientChanged = sameMode && fields.azure_entra_client_id !== undefined && fields.azure_entra_client_id !== current?.entra_client_id;
+  if (sameMode && !clientChanged && fields.azure_entra_client_secret === undefined) return { config };
   const clientSecret = required('azure_entra_client_secret');
   return { config, secret: { clientSecret }, masked: { azure_entra_client_secret: maskSecret(clientSecret) } };
 }

@@ -9,7 +9,10 @@ import { invalidRequest } from '../../errors';
  * `deploymentName` with `is_default`), so both spellings are accepted here too. */
 export const DeploymentEntry = acceptingBothSpellings(
   z.strictObject({
-    deployment_name: z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'),
+    deployment_name: z
+      .string()
+      .trim()
+      .regex(/^(?!\.+$)[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, and not only dots'),
     api_version: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21'),
     alias: z.string().trim().min(1).max(100).optional(),
     is_default: z.boolean().optional(),

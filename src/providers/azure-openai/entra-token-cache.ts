@@ -50,7 +50,8 @@ async function requestToken(client: EntraClient, keyLabel: string): Promise<{ ac
   });
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) });
+    // No redirects: a redirect would carry the client secret to another host.
+    response = await fetch(url, { method: 'POST', body: form, redirect: 'manual', signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) });
   } catch {
     throw unavailable(keyLabel, 'could not be reached');
   }

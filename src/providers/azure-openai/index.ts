@@ -5,10 +5,11 @@
 
 import { z } from '@hono/zod-openapi';
 import { expandTemplate, upstreamTemplate } from '../../config';
-import { withTopLevelField } from '../json-body';
+import { withTopLevelField } from '../../http/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authorizationHeader, authSettings, type AuthConfig } from './auth';
 import { checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
+import { acceptsStreamOptions, withoutUsageChunk } from './stream-usage';
 
 const resourceName = z
   .string()
@@ -22,7 +23,12 @@ const resourceKey = secretText.regex(/^[\x21-\x7e]+$/, 'may contain only printab
 const authFields = {
   azure_auth_mode: z.enum(['api-key', 'apiKey', 'entra', 'managed']).optional().openapi({ description: 'Default api-key.' }),
   key: resourceKey.optional().openapi({ description: 'The resource key (api-key mode).' }),
-  azure_entra_tenant_id: z.string().trim().min(1).max(200).optional(),
+  // A tenant is a GUID or a domain; it becomes a path segment of the token endpoint.
+  azure_entra_tenant_id: z
+    .string()
+    .trim()
+    .regex(/^(?!\.+$)[A-Za-z0-9.-]{1,253}$/, 'must be a tenant id (a GUID) or a tenant domain')
+    .optional(),
   azure_entra_client_id: z.string().trim().min(1).max(200).optional(),
   azure_entra_client_secret: secretText.optional(),
   azure_managed_client_id: z.string().trim().min(1).max(200).optional(),
@@ -36,12 +42,12 @@ interface AzureConfig extends AuthConfig {
   deployments: Deployment[];
 }
 
-// Calls that Azure serves per deployment; anything else goes to the resource's /openai/ root.
+// Calls that Azure serves per deployment. The Responses API lives only on Azure's v1 surface
+// (/openai/v1/responses, the deployment named in `model`); anything else goes to /openai/.
 const DEPLOYMENT_PATHS = new Set([
   '/chat/completions',
   '/completions',
   '/embeddings',
-  '/responses',
   '/audio/transcriptions',
   '/audio/translations',
   '/audio/speech',
@@ -49,25 +55,39 @@ const DEPLOYMENT_PATHS = new Set([
 ]);
 const STREAMED_USAGE_PATHS = new Set(['/chat/completions', '/completions']);
 
+const RESPONSES_PATH = '/responses';
+
 function upstreamUrl(call: UpstreamCall, config: AzureConfig, deployment: Deployment): string {
   const endpoint = expandTemplate(upstreamTemplate(call.env, 'AZURE_OPENAI_ENDPOINT'), { resource: config.resource_name }).replace(/\/+$/, '');
-  const path = DEPLOYMENT_PATHS.has(call.path) ? `/openai/deployments/${encodeURIComponent(deployment.deployment_name)}${call.path}` : `/openai${call.path}`;
   const query = new URLSearchParams(call.search);
+  if (call.path === RESPONSES_PATH) return `${endpoint}/openai/v1/responses${query.size ? `?${query}` : ''}`;
+  const path = DEPLOYMENT_PATHS.has(call.path) ? `/openai/deployments/${encodeURIComponent(deployment.deployment_name)}${call.path}` : `/openai${call.path}`;
   query.set('api-version', deployment.api_version);
   return `${endpoint}${path}?${query}`;
 }
 
+interface PreparedBody {
+  body: BodyInit | null;
+  /** Keygate asked for the stream's usage chunk although the client did not. */
+  addedStreamUsage: boolean;
+}
+
 /**
  * Usage: a plain answer carries `usage`. A stream carries it only in a last chunk that must be
- * asked for with `stream_options.include_usage`, and Azure sometimes leaves even that out; the
- * limits ledger (a later issue) estimates usage from the streamed text when it is missing.
+ * asked for with `stream_options.include_usage` (api-versions from 2024-09-01), and Azure
+ * sometimes leaves even that out; the limits ledger (a later issue) estimates usage from the
+ * streamed text when it is missing. The Responses API names the deployment in `model`.
  */
-function bodyAskingForStreamUsage(call: UpstreamCall): BodyInit | null {
-  if (!call.json || call.json.stream !== true || !STREAMED_USAGE_PATHS.has(call.path) || typeof call.body !== 'string') return call.body;
+function upstreamBody(call: UpstreamCall, deployment: Deployment): PreparedBody {
+  if (!call.json || typeof call.body !== 'string') return { body: call.body, addedStreamUsage: false };
+  if (call.path === RESPONSES_PATH) return { body: withTopLevelField(call.body, call.json, 'model', deployment.deployment_name), addedStreamUsage: false };
+  if (call.json.stream !== true || !STREAMED_USAGE_PATHS.has(call.path) || !acceptsStreamOptions(deployment.api_version)) {
+    return { body: call.body, addedStreamUsage: false };
+  }
   const options = call.json.stream_options;
   const current = options !== null && typeof options === 'object' ? (options as Record<string, unknown>) : {};
-  if (current.include_usage === true) return call.body;
-  return withTopLevelField(call.body, call.json, 'stream_options', { ...current, include_usage: true });
+  if (current.include_usage === true) return { body: call.body, addedStreamUsage: false };
+  return { body: withTopLevelField(call.body, call.json, 'stream_options', { ...current, include_usage: true }), addedStreamUsage: true };
 }
 
 export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof updateFields> = {
@@ -106,12 +126,17 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
     const headers = new Headers(call.headers);
     headers.set(authName, authValue);
-    const request = new Request(upstreamUrl(call, config, deployment), {
-      method: call.method,
-      headers,
-      body: bodyAskingForStreamUsage(call),
-      redirect: 'manual',
-    });
-    return { request };
+    const { body, addedStreamUsage } = upstreamBody(call, deployment);
+    const request = new Request(upstreamUrl(call, config, deployment), { method: call.method, headers, body, redirect: 'manual' });
+    if (!addedStreamUsage) return { request };
+    return {
+      request,
+      // The client did not ask for the usage chunk, so it does not get it.
+      async relay(upstream, relayAsIs) {
+        const relayed = await relayAsIs(upstream);
+        if (!relayed.ok || !relayed.body || !relayed.headers.get('content-type')?.startsWith('text/event-stream')) return relayed;
+        return new Response(relayed.body.pipeThrough(withoutUsageChunk()), relayed);
+      },
+    };
   },
 };

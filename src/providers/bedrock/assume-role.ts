@@ -37,7 +37,8 @@ export class AssumedRoleCache {
 
   async credentials(role: RoleToAssume): Promise<AwsCredentials> {
     const cacheKey = await sha256Hex(
-      JSON.stringify([role.stsEndpoint, role.region, role.roleArn, role.externalId ?? null, role.base.accessKeyId, role.base.secretAccessKey]),
+      // The session name is in the key, so each virtual key's calls show as its own session in CloudTrail.
+      JSON.stringify([role.stsEndpoint, role.region, role.roleArn, role.externalId ?? null, role.sessionName, role.base.accessKeyId, role.base.secretAccessKey]),
     );
     return this.#credentials.get(cacheKey, () => assumeRole(role));
   }
@@ -57,11 +58,13 @@ async function assumeRole(role: RoleToAssume): Promise<{ value: AwsCredentials; 
   if (role.externalId) form.set('ExternalId', role.externalId);
   // retries: 0, because aws4fetch would otherwise retry on its own (we call fetch ourselves anyway).
   const client = new AwsClient({ ...role.base, service: 'sts', region: role.region, retries: 0 });
-  const request = await client.sign(role.stsEndpoint.replace(/\/*$/, '/'), {
+  const signed = await client.sign(role.stsEndpoint.replace(/\/*$/, '/'), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/xml' },
     body: form.toString(),
   });
+  // No redirects: a redirect would carry signed headers to another host.
+  const request = new Request(signed, { redirect: 'manual' });
   let response: Response;
   try {
     response = await fetch(request, { signal: AbortSignal.timeout(STS_TIMEOUT_MS) });
@@ -72,8 +75,10 @@ async function assumeRole(role: RoleToAssume): Promise<{ value: AwsCredentials; 
   if (!response.ok) {
     // STS's error code (e.g. AccessDenied) says what is wrong; the role is named, no credential is.
     const code = xmlValue(xml, 'Code');
-    const kind = response.status >= 500 ? 'upstream_unreachable' : 'forbidden';
-    throw new KeygateError(kind, 'aws_assume_role_refused', `AWS STS refused to let Keygate assume role ${role.roleArn}${code ? ` (${code})` : ''}.`);
+    if (response.status >= 500 || response.status < 400) {
+      throw new KeygateError('upstream_unreachable', 'aws_sts_unavailable', `AWS STS answered HTTP ${response.status} when assuming role ${role.roleArn}.`);
+    }
+    throw new KeygateError('forbidden', 'aws_assume_role_refused', `AWS STS refused to let Keygate assume role ${role.roleArn}${code ? ` (${code})` : ''}.`);
   }
   const accessKeyId = xmlValue(xml, 'AccessKeyId');
   const secretAccessKey = xmlValue(xml, 'SecretAccessKey');

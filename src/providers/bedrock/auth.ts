@@ -59,7 +59,8 @@ export function authSettings(fields: AuthFields, current: AuthConfig | null, env
     return { config: { auth_type: type }, secret: { apiKey: key }, masked: { key: maskSecret(key) } };
   }
   if (type === 'assumedRole') {
-    if (!awsBaseCredentials(env)) throw invalidRequest('aws_base_credentials_not_configured', BASE_CREDENTIALS_MISSING, 'aws_auth_type');
+    // Checked when a key enters the mode, so a key already in it stays updatable (name, status …).
+    if (!sameType && !awsBaseCredentials(env)) throw invalidRequest('aws_base_credentials_not_configured', BASE_CREDENTIALS_MISSING, 'aws_auth_type');
     const roleArn = sameType ? (fields.aws_role_arn ?? current?.role_arn ?? '') : required('aws_role_arn');
     const externalId = fields.aws_external_id ?? (sameType ? current?.external_id : undefined);
     const config: AuthConfig = { auth_type: type, role_arn: roleArn, ...(externalId ? { external_id: externalId } : {}) };

@@ -35,7 +35,6 @@ export const IGNORED_FIELDS: Readonly<Record<string, string>> = {
   service_tier: 'an OpenAI processing tier; Bedrock serves every call on its own terms',
   prompt_cache_key: 'an OpenAI cache-routing hint; it never changes the answer',
   prediction: 'a latency optimisation on OpenAI; it never changes the answer',
-  parallel_tool_calls: 'Converse has no switch for it; clients already handle one or several tool calls',
   seed: 'best-effort determinism even on OpenAI; Converse has no seed',
   frequency_penalty: 'a soft sampling nudge with no Converse equivalent; answers stay valid without it',
   presence_penalty: 'a soft sampling nudge with no Converse equivalent; answers stay valid without it',
@@ -55,6 +54,7 @@ export const REFUSED_FIELDS: Readonly<Record<string, string>> = {
   functions: 'the deprecated functions API is not translated; send tools instead',
   function_call: 'the deprecated functions API is not translated; send tool_choice instead',
   web_search_options: 'Converse has no built-in web search',
+  parallel_tool_calls: 'Converse cannot promise at most one tool call; true (the default) is fine',
 };
 
 const TRANSLATED_FIELDS = new Set(['model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'tools', 'tool_choice']);
@@ -88,13 +88,14 @@ export function toConverseRequest(body: Record<string, unknown>): ConverseCall {
 
 function checkFieldsBedrockCanHonour(body: Json): void {
   for (const [field, value] of Object.entries(body)) {
-    if (TRANSLATED_FIELDS.has(field) || field in IGNORED_FIELDS) continue;
-    const reason = REFUSED_FIELDS[field];
+    // Own properties only: `constructor` or `__proto__` must not pass as known fields.
+    if (TRANSLATED_FIELDS.has(field) || Object.hasOwn(IGNORED_FIELDS, field)) continue;
+    const reason = Object.hasOwn(REFUSED_FIELDS, field) ? REFUSED_FIELDS[field] : undefined;
     if (reason === undefined) {
       // An unknown field may be a newer OpenAI feature; dropping it could change the answer unseen.
       throw invalidRequest('unsupported_parameter', `${field}: not a field Keygate can translate for Bedrock; remove it`, field);
     }
-    if (!absent(value) && HARMLESS_VALUES[field]?.(value) !== true) {
+    if (!absent(value) && (Object.hasOwn(HARMLESS_VALUES, field) ? HARMLESS_VALUES[field]?.(value) : undefined) !== true) {
       throw invalidRequest('unsupported_parameter', `${field}: Bedrock cannot honour it (${reason}); remove it to call this model`, field);
     }
   }
@@ -103,6 +104,7 @@ function checkFieldsBedrockCanHonour(body: Json): void {
 /** Values of a refused field that ask for nothing beyond the default, so sending them is harmless. */
 const HARMLESS_VALUES: Readonly<Record<string, (value: unknown) => boolean>> = {
   n: (value) => value === 1,
+  parallel_tool_calls: (value) => value === true,
   logprobs: (value) => value === false,
   response_format: (value) => isObject(value) && value.type === 'text',
   modalities: (value) => Array.isArray(value) && value.every((modality) => modality === 'text'),

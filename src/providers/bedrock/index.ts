@@ -43,15 +43,23 @@ interface BedrockConfig extends AuthConfig {
   region: string;
 }
 
+/** Every credential value a call used, for scrubbing Bedrock's error messages. */
+function credentialValues(auth: RequestAuth): string[] {
+  if (auth.kind === 'bearer') return [auth.token];
+  const { accessKeyId, secretAccessKey, sessionToken } = auth.credentials;
+  return [accessKeyId, secretAccessKey, ...(sessionToken ? [sessionToken] : [])];
+}
+
 async function signedRequest(url: string, body: string, stream: boolean, auth: RequestAuth, awsRegion: string): Promise<Request> {
   const headers = { 'content-type': 'application/json', accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json' };
   if (auth.kind === 'bearer') {
-    return new Request(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${auth.token}` }, body });
+    return new Request(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${auth.token}` }, body, redirect: 'manual' });
   }
   // Service and region are explicit, since a custom endpoint's host says neither. retries: 0,
   // because aws4fetch would otherwise resend a paid call on 5xx or 429 (we only sign with it).
   const client = new AwsClient({ ...auth.credentials, service: 'bedrock', region: awsRegion, retries: 0 });
-  return client.sign(url, { method: 'POST', headers, body });
+  // No redirects: a redirect would carry signed headers to another host.
+  return new Request(await client.sign(url, { method: 'POST', headers, body }), { redirect: 'manual' });
 }
 
 function converseUrl(call: UpstreamCall, config: BedrockConfig, modelId: string, stream: boolean): string {
@@ -97,7 +105,7 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
     return {
       request,
       async relay(upstream) {
-        if (!upstream.ok) return bedrockErrorResponse(upstream);
+        if (!upstream.ok) return bedrockErrorResponse(upstream, credentialValues(auth));
         const headers = new Headers({ 'content-type': converse.stream ? 'text/event-stream' : 'application/json' });
         const requestId = upstream.headers.get('x-amzn-requestid');
         if (requestId) headers.set('x-upstream-request-id', requestId);

@@ -1,0 +1,11 @@
+// Worker secrets that only some deployments set. `wrangler types` cannot know them (they are
+// not in .dev.vars.example), so they are declared here, as optional.
+interface Env {
+  /** The gateway's own Entra identity, for Azure keys in `managed` mode. */
+  AZURE_IDENTITY_TENANT_ID?: string;
+  AZURE_IDENTITY_CLIENT_ID?: string;
+  AZURE_IDENTITY_CLIENT_SECRET?: string;
+  /** Keygate's own AWS credentials, for Bedrock keys that assume a role. */
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
+}

@@ -1,0 +1,46 @@
+// Keygate asks Azure for the usage chunk of every stream (it needs usage to meter), but a client
+// that did not ask for it must not receive it: a last chunk with `choices: []` breaks code that
+// reads `chunk.choices[0]`. This drops exactly that chunk and passes every other byte through.
+
+const EVENT_END = /\r?\n\r?\n/;
+
+function isUsageOnlyChunk(event: string): boolean {
+  const data = /^data: ?(.*)$/m.exec(event)?.[1];
+  if (!data || !data.includes('"usage"')) return false;
+  try {
+    const chunk = JSON.parse(data) as { choices?: unknown; usage?: unknown };
+    return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage !== null && typeof chunk.usage === 'object';
+  } catch {
+    return false;
+  }
+}
+
+export function withoutUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let pending = '';
+  return new TransformStream({
+    transform(bytes, controller) {
+      pending += decoder.decode(bytes, { stream: true });
+      for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
+        const end = match.index + match[0].length;
+        const event = pending.slice(0, end);
+        pending = pending.slice(end);
+        if (!isUsageOnlyChunk(event)) controller.enqueue(encoder.encode(event));
+      }
+    },
+    flush(controller) {
+      pending += decoder.decode();
+      if (pending && !isUsageOnlyChunk(pending)) controller.enqueue(encoder.encode(pending));
+    },
+  });
+}
+
+/**
+ * Whether an api-version accepts `stream_options`: dated versions from 2024-09-01 on (older ones
+ * refuse the field with a 400), and the undated v1 / preview / latest surfaces.
+ */
+export function acceptsStreamOptions(apiVersion: string): boolean {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(apiVersion)?.[1];
+  return date === undefined || date >= '2024-09-01';
+}
