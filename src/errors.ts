@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'rate_limited'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'upstream_unreachable'
@@ -26,6 +27,8 @@ export class KeygateError extends Error {
     message: string,
     /** The request field the error is about, when there is one. */
     readonly param: string | null = null,
+    /** For a rate limit: when to try again, sent as Retry-After. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'KeygateError';
@@ -40,7 +43,7 @@ export const forbidden = (code: string, message: string) => new KeygateError('fo
 export const notFound = (code: string, message: string) => new KeygateError('not_found', code, message);
 
 interface WireShape {
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 502 | 504;
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 502 | 504;
   /** OpenAI's error `type` vocabulary, so SDK error classes map naturally. */
   type: string;
   /**
@@ -64,6 +67,8 @@ function wireShape(kind: ErrorKind): WireShape {
       return { status: 405, type: 'invalid_request_error' };
     case 'conflict':
       return { status: 409, type: 'invalid_request_error' };
+    case 'rate_limited':
+      return { status: 429, type: 'rate_limit_error' };
     case 'payload_too_large':
       return { status: 413, type: 'invalid_request_error' };
     case 'unsupported_media_type':
@@ -100,5 +105,6 @@ export function errorResponse(error: KeygateError): Response {
   const shape = wireShape(error.kind);
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8' });
   if (shape.retryable === false) headers.set('x-should-retry', 'false');
+  if (error.retryAfterSeconds !== null) headers.set('retry-after', String(error.retryAfterSeconds));
   return new Response(JSON.stringify(errorBody(error)), { status: shape.status, headers });
 }

@@ -2,6 +2,8 @@
 
 import { createApp } from './app';
 
+export { KeyLedger } from './limits/key-ledger';
+
 const app = createApp();
 
 export default {

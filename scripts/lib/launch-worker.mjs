@@ -106,6 +106,7 @@ export async function launchKeygate({ vars = {}, port = 0 } = {}) {
       // Unpersisted storage: every launch starts empty, and nothing is left behind.
       kvNamespaces: ['KEY_CACHE'],
       d1Databases: ['DB'],
+      durableObjects: { KEY_LEDGER: { className: 'KeyLedger', useSQLite: true } },
       bindings,
       port,
       host: '127.0.0.1',

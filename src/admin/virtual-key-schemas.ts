@@ -3,6 +3,7 @@
 
 import { z } from '@hono/zod-openapi';
 import { PROVIDERS } from '../providers/registry';
+import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-rules';
 import { acceptingBothSpellings } from './field-names';
 
 const MAX_NAME_LENGTH = 200;
@@ -17,6 +18,7 @@ const commonCreateFields = {
   note: z.string().max(MAX_NOTE_LENGTH).nullish(),
   expires_at: futureTimestamp.nullish().openapi({ description: 'After this time the key is refused.' }),
   workspace_id: z.string().optional().openapi({ description: 'Defaults to the caller’s workspace.' }),
+  rate_limits: RateLimitListSchema.optional().openapi({ description: 'Counted per virtual key in its ledger; [] for none.' }),
 };
 
 const createVariants = PROVIDERS.map((provider) =>
@@ -43,6 +45,7 @@ export const commonUpdateFields = {
   note: commonCreateFields.note,
   expires_at: futureTimestamp.nullish().openapi({ description: 'null removes the expiry.' }),
   status: z.enum(['active', 'disabled']).optional().openapi({ description: 'disabled refuses every request.' }),
+  rate_limits: RateLimitListSchema.optional().openapi({ description: 'Replaces the list; [] removes every limit.' }),
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(
@@ -75,6 +78,20 @@ export const VirtualKeyObject = z
     created_at: z.string(),
     updated_at: z.string(),
     model_config: z.record(z.string(), z.unknown()),
+    rate_limits: z.array(RateLimitRuleSchema),
+    rate_limit_windows: z
+      .array(
+        z.object({
+          type: z.enum(['requests', 'tokens']),
+          unit: z.enum(['rpm', 'rph', 'rpd']),
+          value: z.number(),
+          used: z.number(),
+          remaining: z.number(),
+          resets_at: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'On retrieve: each rate limit’s current window.' }),
   })
   .openapi('VirtualKey');
 

@@ -4,6 +4,7 @@
 import type { z } from '@hono/zod-openapi';
 import { invalidRequest, KeygateError, notFound } from '../errors';
 import type { Principal } from '../http/context';
+import { rateLimitWindows } from '../limits/ledger-client';
 import { findProvider, providerOf } from '../providers/registry';
 import { newSlug, newVirtualKeyId } from '../store/identifiers';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
@@ -44,7 +45,13 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     model_config: provider.describeConfig(record.providerConfig),
+    rate_limits: record.rateLimits,
   };
+}
+
+/** The key object with the live state of its limits, from its ledger. */
+export async function toVirtualKeyObjectWithState(env: Env, record: VirtualKeyRecord): Promise<z.infer<typeof VirtualKeyObject>> {
+  return { ...toVirtualKeyObject(record), rate_limit_windows: await rateLimitWindows(env, record) };
 }
 
 export async function createVirtualKey(env: Env, principal: Principal, input: CreateInput): Promise<VirtualKeyRecord> {
@@ -66,6 +73,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     secretKeyId: sealed.keyId,
     maskedSecrets: credentials.masked,
     expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+    rateLimits: input.rate_limits ?? [],
     revision: 1,
     createdAt: now,
     updatedAt: now,
@@ -118,6 +126,7 @@ export async function updateVirtualKeyBySlug(
     secretEnvelope: sealed?.envelope ?? current.secretEnvelope,
     secretKeyId: sealed?.keyId ?? current.secretKeyId,
     expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
+    rateLimits: input.rate_limits ?? current.rateLimits,
     updatedAt: new Date().toISOString(),
   };
   if (!(await updateVirtualKey(env.DB, current.id, current.revision, updated))) {

@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
+import { enforceRateLimits } from '../limits/ledger-client';
 import { providerOf } from '../providers/registry';
 import { KeygateError } from '../errors';
 import { VaultError } from '../vault/crypto';
@@ -17,6 +18,7 @@ export function gatewayRoutes() {
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
+    await enforceRateLimits(c.env, record);
     const provider = providerOf(record);
 
     // The decrypted secret exists from here until the upstream request is built, and nowhere else.

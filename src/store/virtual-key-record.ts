@@ -2,6 +2,7 @@
 // It carries the sealed secret envelope and never a plaintext credential.
 
 import { z } from 'zod';
+import { RateLimitRuleSchema } from '../limits/rate-limit-rules';
 
 export const VIRTUAL_KEY_STATUSES = ['active', 'disabled'] as const;
 export type VirtualKeyStatus = (typeof VIRTUAL_KEY_STATUSES)[number];
@@ -19,6 +20,7 @@ export const VirtualKeyRecordSchema = z.object({
   secretKeyId: z.string().min(1),
   maskedSecrets: z.record(z.string(), z.string()),
   expiresAt: z.string().nullable(),
+  rateLimits: z.array(RateLimitRuleSchema),
   revision: z.number().int().min(1),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -40,6 +42,7 @@ const VirtualKeyRowSchema = z.object({
   secret_key_id: z.string(),
   masked_secrets: z.string(),
   expires_at: z.string().nullable(),
+  rate_limits: z.string(),
   revision: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -60,6 +63,7 @@ export function recordFromRow(row: unknown): VirtualKeyRecord {
     secretKeyId: parsed.secret_key_id,
     maskedSecrets: JSON.parse(parsed.masked_secrets),
     expiresAt: parsed.expires_at,
+    rateLimits: JSON.parse(parsed.rate_limits),
     revision: parsed.revision,
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,

@@ -4,12 +4,12 @@
 import { recordFromRow, type VirtualKeyRecord, type VirtualKeyStatus } from './virtual-key-record';
 
 const COLUMNS = `id, workspace_id, slug, name, note, provider, status, provider_config, secret_envelope,
-  secret_key_id, masked_secrets, expires_at, revision, created_at, updated_at`;
+  secret_key_id, masked_secrets, expires_at, rate_limits, revision, created_at, updated_at`;
 
 export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
+      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`,
     )
     .bind(
       record.id,
@@ -24,6 +24,7 @@ export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord)
       record.secretKeyId,
       JSON.stringify(record.maskedSecrets),
       record.expiresAt,
+      JSON.stringify(record.rateLimits),
       record.revision,
       record.createdAt,
       record.updatedAt,
@@ -69,6 +70,7 @@ export interface VirtualKeyChanges {
   secretKeyId: string;
   maskedSecrets: Record<string, string>;
   expiresAt: string | null;
+  rateLimits: VirtualKeyRecord['rateLimits'];
   updatedAt: string;
 }
 
@@ -85,7 +87,8 @@ export async function updateVirtualKey(
   const result = await db
     .prepare(
       `UPDATE virtual_keys SET name = ?2, note = ?3, status = ?4, provider_config = ?5, secret_envelope = ?6,
-         secret_key_id = ?7, masked_secrets = ?8, expires_at = ?9, updated_at = ?10, revision = revision + 1
+         secret_key_id = ?7, masked_secrets = ?8, expires_at = ?9, updated_at = ?10, rate_limits = ?12,
+         revision = revision + 1
        WHERE id = ?1 AND revision = ?11`,
     )
     .bind(
@@ -100,6 +103,7 @@ export async function updateVirtualKey(
       changes.expiresAt,
       changes.updatedAt,
       readRevision,
+      JSON.stringify(changes.rateLimits),
     )
     .run();
   return result.meta.changes > 0;
