@@ -4,7 +4,10 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { RateLimitRule } from '../src/limits/rate-limit-rules';
-import { adminRequest, chat, createVirtualKey, expectError, keyObject, postKey, upstreamRequests } from './support/keygate';
+import { fakeStreamFrames } from '../scripts/lib/fake-openai.mjs';
+import { azureApiKeyBody } from './support/azure';
+import { bedrockAccessKeyBody, uniqueModel } from './support/bedrock';
+import { adminRequest, chat, createKeyFromBody, createVirtualKey, expectError, keyObject, postKey, upstreamRequests } from './support/keygate';
 
 /** Fixed windows are UTC minutes: start a burst well inside one, so it cannot straddle two. */
 async function awayFromMinuteBoundary(): Promise<void> {
@@ -102,5 +105,37 @@ describe('the ledger on a controllable clock', () => {
     await stub.recordTokens(60, start);
     expect(await stub.admit(rules, start)).toMatchObject({ admitted: false, used: 120 });
     expect(await stub.windows(rules, start)).toEqual([{ type: 'tokens', unit: 'rph', value: 100, used: 120, remaining: 0, resets_at: '2026-12-01T00:00:00.000Z' }]);
+  });
+});
+
+describe('token rate limits, metered from actual usage', () => {
+  const tokenLimit = (value: number) => [{ type: 'tokens', unit: 'rpd', value }];
+  const tokensUsed = async (slug: string) => ((await keyObject(slug)).rate_limit_windows as Array<{ used: number }>)[0]!.used;
+
+  it('count the usage of plain answers and refuse once the limit is reached', async () => {
+    const slug = await createVirtualKey({ rate_limits: tokenLimit(30) });
+    // The fake upstream answers every chat with 12 tokens of usage.
+    for (const expected of [200, 200, 200, 429]) expect((await chat({ model: `@${slug}/gpt-4o` })).status).toBe(expected);
+    expect(await tokensUsed(slug)).toBe(36);
+  });
+
+  it('count an OpenAI stream’s usage, asking for it upstream but not showing it to a client that did not ask', async () => {
+    const slug = await createVirtualKey({ rate_limits: tokenLimit(1000) });
+    const testId = crypto.randomUUID();
+    const response = await chat({ model: `@${slug}/gpt-4o-mini`, stream: true }, { 'x-test-id': testId });
+    expect(await response.text()).toBe(fakeStreamFrames('gpt-4o-mini', false).join(''));
+    expect(JSON.parse((await upstreamRequests(testId))[0]!.body).stream_options).toEqual({ include_usage: true });
+    expect(await tokensUsed(slug)).toBe(12);
+  });
+
+  it('count an Azure stream and a Bedrock stream', async () => {
+    const azure = await createKeyFromBody({ ...azureApiKeyBody(), rate_limits: tokenLimit(1000) });
+    await (await chat({ model: `@${azure}/gpt-4o-mini`, stream: true })).text();
+    expect(await tokensUsed(azure)).toBe(12);
+
+    const bedrock = await createKeyFromBody({ ...bedrockAccessKeyBody(), rate_limits: tokenLimit(1000) });
+    await (await chat({ model: `@${bedrock}/${uniqueModel()}`, stream: true })).text();
+    await (await chat({ model: `@${bedrock}/${uniqueModel()}` })).text();
+    expect(await tokensUsed(bedrock)).toBe(24);
   });
 });

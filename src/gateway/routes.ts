@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
-import { enforceRateLimits } from '../limits/ledger-client';
+import { enforceRateLimits, tokenMeter } from '../limits/ledger-client';
 import { providerOf } from '../providers/registry';
 import { KeygateError } from '../errors';
 import { VaultError } from '../vault/crypto';
@@ -30,16 +30,18 @@ export function gatewayRoutes() {
         `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
       );
     });
+    const onTokens = tokenMeter(c.env, c.executionCtx, record);
     const exchange = await provider.prepareUpstream({
       ...call,
       env: c.env,
       slug: record.slug,
       config: record.providerConfig,
       secret,
+      ...(onTokens ? { onTokens } : {}),
     });
 
     const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(c.env));
-    const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method);
+    const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method, onTokens);
     return exchange.relay ? exchange.relay(upstreamResponse, relayAsIs) : relayAsIs(upstreamResponse);
   });
 }

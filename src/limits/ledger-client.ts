@@ -24,10 +24,18 @@ export async function enforceRateLimits(env: Env, record: VirtualKeyRecord, now:
   );
 }
 
-/** Counts a request's actual tokens, for token rate limits. */
-export async function recordTokens(env: Env, record: VirtualKeyRecord, tokens: number, now: number = Date.now()): Promise<void> {
-  if (!record.rateLimits.some((rule) => rule.type === 'tokens')) return;
-  await ledgerOf(env, record).recordTokens(tokens, now);
+/**
+ * For a key with a token limit: a callback that tells the ledger a call's actual tokens once
+ * they are known (at the end of a stream, say), off the response path. Otherwise undefined,
+ * and nothing is metered.
+ */
+export function tokenMeter(
+  env: Env,
+  context: Pick<ExecutionContext, 'waitUntil'>,
+  record: VirtualKeyRecord,
+): ((tokens: number) => void) | undefined {
+  if (!record.rateLimits.some((rule) => rule.type === 'tokens')) return undefined;
+  return (tokens) => context.waitUntil(ledgerOf(env, record).recordTokens(tokens, Date.now()));
 }
 
 /** The current windows of a key's rate limits, for retrieve. */

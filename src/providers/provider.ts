@@ -47,6 +47,12 @@ export interface UpstreamCall {
   config: Record<string, unknown>;
   /** The decrypted secret. It lives only as long as this call. */
   secret: ProviderSecret;
+  /**
+   * Present when Keygate must meter this call (a token limit): told the call's actual tokens once
+   * they are known. A provider that translates answers calls it itself; for OpenAI-shaped answers
+   * the gateway's relay reads usage, and the provider only has to ask for it in streams.
+   */
+  onTokens?: (tokens: number) => void;
 }
 
 export interface ProviderModule<

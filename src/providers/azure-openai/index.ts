@@ -9,7 +9,8 @@ import { withTopLevelField } from '../../http/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authorizationHeader, authSettings, type AuthConfig } from './auth';
 import { checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
-import { acceptsStreamOptions, withoutUsageChunk } from './stream-usage';
+import { acceptsStreamOptions } from '../../http/sse-usage';
+import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS, type BodyWithStreamUsage } from '../stream-usage-request';
 
 const resourceName = z
   .string()
@@ -53,7 +54,6 @@ const DEPLOYMENT_PATHS = new Set([
   '/audio/speech',
   '/images/generations',
 ]);
-const STREAMED_USAGE_PATHS = new Set(['/chat/completions', '/completions']);
 
 const RESPONSES_PATH = '/responses';
 
@@ -66,28 +66,17 @@ function upstreamUrl(call: UpstreamCall, config: AzureConfig, deployment: Deploy
   return `${endpoint}${path}?${query}`;
 }
 
-interface PreparedBody {
-  body: BodyInit | null;
-  /** Keygate asked for the stream's usage chunk although the client did not. */
-  addedStreamUsage: boolean;
-}
-
 /**
  * Usage: a plain answer carries `usage`. A stream carries it only in a last chunk that must be
  * asked for with `stream_options.include_usage` (api-versions from 2024-09-01), and Azure
  * sometimes leaves even that out; the limits ledger (a later issue) estimates usage from the
  * streamed text when it is missing. The Responses API names the deployment in `model`.
  */
-function upstreamBody(call: UpstreamCall, deployment: Deployment): PreparedBody {
-  if (!call.json || typeof call.body !== 'string') return { body: call.body, addedStreamUsage: false };
-  if (call.path === RESPONSES_PATH) return { body: withTopLevelField(call.body, call.json, 'model', deployment.deployment_name), addedStreamUsage: false };
-  if (call.json.stream !== true || !STREAMED_USAGE_PATHS.has(call.path) || !acceptsStreamOptions(deployment.api_version)) {
-    return { body: call.body, addedStreamUsage: false };
-  }
-  const options = call.json.stream_options;
-  const current = options !== null && typeof options === 'object' ? (options as Record<string, unknown>) : {};
-  if (current.include_usage === true) return { body: call.body, addedStreamUsage: false };
-  return { body: withTopLevelField(call.body, call.json, 'stream_options', { ...current, include_usage: true }), addedStreamUsage: true };
+function upstreamBody(call: UpstreamCall, deployment: Deployment): BodyWithStreamUsage {
+  if (!call.json || typeof call.body !== 'string') return { body: call.body, added: false };
+  if (call.path === RESPONSES_PATH) return { body: withTopLevelField(call.body, call.json, 'model', deployment.deployment_name), added: false };
+  if (!STREAMED_USAGE_PATHS.has(call.path) || !acceptsStreamOptions(deployment.api_version)) return { body: call.body, added: false };
+  return askingForStreamUsage(call);
 }
 
 export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof updateFields> = {
@@ -126,17 +115,9 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
     const headers = new Headers(call.headers);
     headers.set(authName, authValue);
-    const { body, addedStreamUsage } = upstreamBody(call, deployment);
+    const { body, added } = upstreamBody(call, deployment);
     const request = new Request(upstreamUrl(call, config, deployment), { method: call.method, headers, body, redirect: 'manual' });
-    if (!addedStreamUsage) return { request };
-    return {
-      request,
-      // The client did not ask for the usage chunk, so it does not get it.
-      async relay(upstream, relayAsIs) {
-        const relayed = await relayAsIs(upstream);
-        if (!relayed.ok || !relayed.body || !relayed.headers.get('content-type')?.startsWith('text/event-stream')) return relayed;
-        return new Response(relayed.body.pipeThrough(withoutUsageChunk()), relayed);
-      },
-    };
+    // The client did not ask for the usage chunk, so it does not get it.
+    return added ? { request, relay: relayWithoutAddedUsage } : { request };
   },
 };

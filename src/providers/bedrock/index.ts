@@ -113,12 +113,15 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
           if (!upstream.body) throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'Bedrock answered a stream without a body.');
           headers.set('cache-control', 'no-cache');
           const events = upstream.body.pipeThrough(eventStreamDecoder());
-          return new Response(converseEventsToSse(events, { ...meta, includeUsage: converse.includeUsage }), { headers });
+          const onUsage = call.onTokens && ((usage: { total_tokens: number }) => call.onTokens?.(usage.total_tokens));
+          return new Response(converseEventsToSse(events, { ...meta, includeUsage: converse.includeUsage, ...(onUsage ? { onUsage } : {}) }), { headers });
         }
         const answer = await upstream.json().catch(() => {
           throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'Bedrock answered with a body that is not valid JSON.');
         });
-        return new Response(JSON.stringify(toChatCompletion(answer, meta)), { headers });
+        const completion = toChatCompletion(answer, meta) as { usage?: { total_tokens?: number } };
+        if (typeof completion.usage?.total_tokens === 'number') call.onTokens?.(completion.usage.total_tokens);
+        return new Response(JSON.stringify(completion), { headers });
       },
     };
   },

@@ -4,6 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { maskSecret, type ProviderModule } from '../provider';
+import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS } from '../stream-usage-request';
 
 // The key travels in an HTTP header, so only printable ASCII without spaces can work there. A key
 // with anything else would fail every call later (or make the runtime log the header), so it is
@@ -41,12 +42,9 @@ export const openaiProvider: ProviderModule<typeof createFields, typeof updateFi
     const base = expandTemplate(upstreamTemplate(call.env, 'OPENAI_BASE_URL')).replace(/\/+$/, '');
     const headers = new Headers(call.headers);
     headers.set('authorization', `Bearer ${call.secret.apiKey}`);
-    const request = new Request(`${base}${call.path}${call.search}`, {
-      method: call.method,
-      headers,
-      body: call.body,
-      redirect: 'manual',
-    });
-    return { request };
+    // Streams carry usage only when asked; ask when metering, and keep the extra chunk from the client.
+    const { body, added } = call.onTokens && STREAMED_USAGE_PATHS.has(call.path) ? askingForStreamUsage(call) : { body: call.body, added: false };
+    const request = new Request(`${base}${call.path}${call.search}`, { method: call.method, headers, body, redirect: 'manual' });
+    return added ? { request, relay: relayWithoutAddedUsage } : { request };
   },
 };

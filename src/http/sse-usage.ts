@@ -1,0 +1,89 @@
+// Usage in OpenAI-shaped SSE streams. Keygate asks upstreams for the usage chunk of a stream when
+// it needs usage to meter, but a client that did not ask for it must not receive it: a last chunk
+// with `choices: []` breaks code that reads `chunk.choices[0]`. `withoutUsageChunk` drops exactly
+// that chunk and passes every other byte through; `tapUsage` reads usage without changing a byte.
+
+const EVENT_END = /\r?\n\r?\n/;
+
+function isUsageOnlyChunk(event: string): boolean {
+  const data = /^data: ?(.*)$/m.exec(event)?.[1];
+  if (!data || !data.includes('"usage"')) return false;
+  try {
+    const chunk = JSON.parse(data) as { choices?: unknown; usage?: unknown };
+    return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage !== null && typeof chunk.usage === 'object';
+  } catch {
+    return false;
+  }
+}
+
+/** Tokens counted by an OpenAI-shaped `usage` object (chat, completions, embeddings, responses). */
+export function usageTokens(usage: unknown): number | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  const { total_tokens: total, prompt_tokens: prompt, completion_tokens: completion, input_tokens: input, output_tokens: output } =
+    usage as Record<string, unknown>;
+  if (typeof total === 'number') return total;
+  const parts = [prompt, completion, input, output].filter((part): part is number => typeof part === 'number');
+  return parts.length ? parts.reduce((sum, part) => sum + part, 0) : null;
+}
+
+/** Passes a stream through unchanged, calling `onTokens` at its end with the usage it carried. */
+export function tapUsage(onTokens: (tokens: number) => void): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  let tokens: number | null = null;
+  const scan = (event: string) => {
+    const data = /^data: ?(.*)$/m.exec(event)?.[1];
+    if (!data || !data.includes('"usage"')) return;
+    try {
+      // Chat and completion chunks carry `usage`; the Responses API's last event carries `response.usage`.
+      const event = JSON.parse(data) as { usage?: unknown; response?: { usage?: unknown } };
+      tokens = usageTokens(event.usage ?? event.response?.usage ?? null) ?? tokens;
+    } catch {
+      // Not JSON (e.g. [DONE]): no usage in it.
+    }
+  };
+  return new TransformStream({
+    transform(bytes, controller) {
+      controller.enqueue(bytes);
+      pending += decoder.decode(bytes, { stream: true });
+      for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
+        scan(pending.slice(0, match.index));
+        pending = pending.slice(match.index + match[0].length);
+      }
+    },
+    flush() {
+      if (pending) scan(pending);
+      if (tokens !== null) onTokens(tokens);
+    },
+  });
+}
+
+export function withoutUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let pending = '';
+  return new TransformStream({
+    transform(bytes, controller) {
+      pending += decoder.decode(bytes, { stream: true });
+      for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
+        const end = match.index + match[0].length;
+        const event = pending.slice(0, end);
+        pending = pending.slice(end);
+        if (!isUsageOnlyChunk(event)) controller.enqueue(encoder.encode(event));
+      }
+    },
+    flush(controller) {
+      pending += decoder.decode();
+      if (pending && !isUsageOnlyChunk(pending)) controller.enqueue(encoder.encode(pending));
+    },
+  });
+}
+
+/**
+ * Whether an api-version accepts `stream_options`: dated versions from 2024-09-01 on (older ones
+ * refuse the field with a 400), and the undated v1 / preview / latest surfaces.
+ */
+export function acceptsStreamOptions(apiVersion: string): boolean {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(apiVersion)?.[1];
+  return date === undefined || date >= '2024-09-01';
+}

@@ -1,0 +1,31 @@
+// Asking an OpenAI-shaped upstream for a stream's usage chunk, and keeping that chunk from a
+// client that did not ask for it. Shared by the OpenAI and Azure modules.
+
+import { withTopLevelField } from '../http/json-body';
+import { withoutUsageChunk } from '../http/sse-usage';
+import type { UpstreamCall, UpstreamExchange } from './provider';
+
+/** Streamed calls whose usage only arrives when asked for with `stream_options.include_usage`. */
+export const STREAMED_USAGE_PATHS = new Set(['/chat/completions', '/completions']);
+
+export interface BodyWithStreamUsage {
+  body: BodyInit | null;
+  /** Keygate asked for the usage chunk although the client did not. */
+  added: boolean;
+}
+
+/** The body asking for the stream's usage chunk, when it is a streamed JSON call that does not yet. */
+export function askingForStreamUsage(call: UpstreamCall): BodyWithStreamUsage {
+  if (!call.json || typeof call.body !== 'string' || call.json.stream !== true) return { body: call.body, added: false };
+  const options = call.json.stream_options;
+  const current = options !== null && typeof options === 'object' ? (options as Record<string, unknown>) : {};
+  if (current.include_usage === true) return { body: call.body, added: false };
+  return { body: withTopLevelField(call.body, call.json, 'stream_options', { ...current, include_usage: true }), added: true };
+}
+
+/** A relay that drops the usage chunk Keygate added, so the client sees the stream it asked for. */
+export const relayWithoutAddedUsage: NonNullable<UpstreamExchange['relay']> = async (upstream, relayAsIs) => {
+  const relayed = await relayAsIs(upstream);
+  if (!relayed.ok || !relayed.body || !relayed.headers.get('content-type')?.startsWith('text/event-stream')) return relayed;
+  return new Response(relayed.body.pipeThrough(withoutUsageChunk()), relayed);
+};
