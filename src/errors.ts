@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'method_not_allowed'
   | 'conflict'
   | 'rate_limited'
+  | 'budget_exhausted'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'upstream_unreachable'
@@ -43,7 +44,7 @@ export const forbidden = (code: string, message: string) => new KeygateError('fo
 export const notFound = (code: string, message: string) => new KeygateError('not_found', code, message);
 
 interface WireShape {
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 502 | 504;
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 415 | 429 | 500 | 502 | 504;
   /** OpenAI's error `type` vocabulary, so SDK error classes map naturally. */
   type: string;
   /**
@@ -69,6 +70,9 @@ function wireShape(kind: ErrorKind): WireShape {
       return { status: 409, type: 'invalid_request_error' };
     case 'rate_limited':
       return { status: 429, type: 'rate_limit_error' };
+    case 'budget_exhausted':
+      // 412 is the status Portkey documents for an exhausted budget.
+      return { status: 412, type: 'budget_exceeded_error' };
     case 'payload_too_large':
       return { status: 413, type: 'invalid_request_error' };
     case 'unsupported_media_type':

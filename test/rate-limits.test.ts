@@ -80,31 +80,31 @@ describe('the ledger on a controllable clock', () => {
   it('opens a new window at each UTC minute', async () => {
     const stub = ledger();
     const rules: RateLimitRule[] = [{ type: 'requests', unit: 'rpm', value: 2 }];
-    expect((await stub.admit(rules, start)).admitted).toBe(true);
-    expect((await stub.admit(rules, start + 30_000)).admitted).toBe(true);
-    const refused = await stub.admit(rules, start + 59_000);
-    expect(refused).toMatchObject({ admitted: false, retryAfterSeconds: 1 });
-    expect((await stub.admit(rules, start + 60_000)).admitted).toBe(true);
+    expect((await stub.admit({ rateLimits: rules }, start)).admitted).toBe(true);
+    expect((await stub.admit({ rateLimits: rules }, start + 30_000)).admitted).toBe(true);
+    const refused = await stub.admit({ rateLimits: rules }, start + 59_000);
+    expect(refused).toMatchObject({ admitted: false, retryAfterSeconds: 1, reason: 'rate_limit' });
+    expect((await stub.admit({ rateLimits: rules }, start + 60_000)).admitted).toBe(true);
   });
 
   it('opens a new daily window at UTC midnight', async () => {
     const stub = ledger();
     const daily: RateLimitRule[] = [{ type: 'requests', unit: 'rpd', value: 2 }];
-    expect((await stub.admit(daily, start)).admitted).toBe(true);
-    expect((await stub.admit(daily, start + 1_000)).admitted).toBe(true);
-    expect(await stub.admit(daily, start + 2_000)).toMatchObject({ admitted: false, retryAfterSeconds: 58 });
-    expect((await stub.admit(daily, start + 60_000)).admitted).toBe(true);
+    expect((await stub.admit({ rateLimits: daily }, start)).admitted).toBe(true);
+    expect((await stub.admit({ rateLimits: daily }, start + 1_000)).admitted).toBe(true);
+    expect(await stub.admit({ rateLimits: daily }, start + 2_000)).toMatchObject({ admitted: false, retryAfterSeconds: 58 });
+    expect((await stub.admit({ rateLimits: daily }, start + 60_000)).admitted).toBe(true);
   });
 
   it('refuses a token limit once the counted tokens reach it', async () => {
     const stub = ledger();
     const rules: RateLimitRule[] = [{ type: 'tokens', unit: 'rph', value: 100 }];
-    expect((await stub.admit(rules, start)).admitted).toBe(true);
-    await stub.recordTokens(60, start);
-    expect((await stub.admit(rules, start)).admitted).toBe(true);
-    await stub.recordTokens(60, start);
-    expect(await stub.admit(rules, start)).toMatchObject({ admitted: false, used: 120 });
-    expect(await stub.windows(rules, start)).toEqual([{ type: 'tokens', unit: 'rph', value: 100, used: 120, remaining: 0, resets_at: '2026-12-01T00:00:00.000Z' }]);
+    expect((await stub.admit({ rateLimits: rules }, start)).admitted).toBe(true);
+    await stub.settle(null, 60, start);
+    expect((await stub.admit({ rateLimits: rules }, start)).admitted).toBe(true);
+    await stub.settle(null, 60, start);
+    expect(await stub.admit({ rateLimits: rules }, start)).toMatchObject({ admitted: false, used: 120 });
+    expect((await stub.state(rules, null, start)).windows).toEqual([{ type: 'tokens', unit: 'rph', value: 100, used: 120, remaining: 0, resets_at: '2026-12-01T00:00:00.000Z' }]);
   });
 });
 
@@ -114,8 +114,13 @@ describe('token rate limits, metered from actual usage', () => {
 
   it('count the usage of plain answers and refuse once the limit is reached', async () => {
     const slug = await createVirtualKey({ rate_limits: tokenLimit(30) });
-    // The fake upstream answers every chat with 12 tokens of usage.
-    for (const expected of [200, 200, 200, 429]) expect((await chat({ model: `@${slug}/gpt-4o` })).status).toBe(expected);
+    // The fake upstream answers every chat with 12 tokens of usage. A call settles once its answer
+    // has been delivered, so each body is read, as the runtime does when it sends a response.
+    for (const expected of [200, 200, 200, 429]) {
+      const response = await chat({ model: `@${slug}/gpt-4o` });
+      await response.text();
+      expect(response.status).toBe(expected);
+    }
     expect(await tokensUsed(slug)).toBe(36);
   });
 

@@ -14,6 +14,12 @@ import { createServer } from 'node:http';
 import { handleAws } from './fake-aws.mjs';
 
 
+/** `usage-<n>` models answer with n tokens of usage (n - 3 prompt, 3 completion); others with 12. */
+function usageFor(model) {
+  const total = Number(/^usage-(\d+)$/.exec(model)?.[1] ?? 12);
+  return { prompt_tokens: total - 3, completion_tokens: 3, total_tokens: total };
+}
+
 function chatCompletion(model, content) {
   return {
     id: 'chatcmpl-fake123',
@@ -21,7 +27,7 @@ function chatCompletion(model, content) {
     created: 1_700_000_000,
     model,
     choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 },
+    usage: usageFor(model),
   };
 }
 
@@ -47,7 +53,7 @@ export function fakeStreamFrames(model, includeUsage = false) {
     chunk(model, { content: ' from fake' }),
     chunk(model, {}, 'stop'),
   ];
-  if (includeUsage) frames.push({ ...chunk(model, {}), choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } });
+  if (includeUsage) frames.push({ ...chunk(model, {}), choices: [], usage: usageFor(model) });
   return frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
 }
 

@@ -4,6 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { PROVIDERS } from '../providers/registry';
 import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-rules';
+import { UsageLimitsSchema } from '../limits/usage-limits';
 import { acceptingBothSpellings } from './field-names';
 
 const MAX_NAME_LENGTH = 200;
@@ -19,6 +20,7 @@ const commonCreateFields = {
   expires_at: futureTimestamp.nullish().openapi({ description: 'After this time the key is refused.' }),
   workspace_id: z.string().optional().openapi({ description: 'Defaults to the caller’s workspace.' }),
   rate_limits: RateLimitListSchema.optional().openapi({ description: 'Counted per virtual key in its ledger; [] for none.' }),
+  usage_limits: UsageLimitsSchema.nullish().openapi({ description: 'A budget, counted in the key’s ledger.' }),
 };
 
 const createVariants = PROVIDERS.map((provider) =>
@@ -46,6 +48,7 @@ export const commonUpdateFields = {
   expires_at: futureTimestamp.nullish().openapi({ description: 'null removes the expiry.' }),
   status: z.enum(['active', 'disabled']).optional().openapi({ description: 'disabled refuses every request.' }),
   rate_limits: RateLimitListSchema.optional().openapi({ description: 'Replaces the list; [] removes every limit.' }),
+  usage_limits: UsageLimitsSchema.nullish().openapi({ description: 'Replaces the budget; null removes it.' }),
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(
@@ -72,13 +75,25 @@ export const VirtualKeyObject = z
     ai_provider_name: z.string(),
     masked_api_key: z.string().nullable(),
     masked_secrets: z.record(z.string(), z.string()).openapi({ description: 'Every stored secret field, masked.' }),
-    status: z.enum(['active', 'disabled', 'expired']),
+    status: z.enum(['active', 'disabled', 'expired', 'exhausted']),
     workspace_id: z.string(),
     expires_at: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
     model_config: z.record(z.string(), z.unknown()),
     rate_limits: z.array(RateLimitRuleSchema),
+    usage_limits: z
+      .object({
+        credit_limit: z.number(),
+        type: z.enum(['tokens', 'cost']),
+        periodic_reset: z.enum(['weekly', 'monthly']).optional(),
+        periodic_reset_days: z.number().optional(),
+        spent: z.number().optional(),
+        remaining: z.number().optional(),
+        next_usage_reset_at: z.string().nullable().optional(),
+      })
+      .nullable()
+      .openapi({ description: 'The budget; on retrieve also what is spent and when it resets.' }),
     rate_limit_windows: z
       .array(
         z.object({

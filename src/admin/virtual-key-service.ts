@@ -4,7 +4,7 @@
 import type { z } from '@hono/zod-openapi';
 import { invalidRequest, KeygateError, notFound } from '../errors';
 import type { Principal } from '../http/context';
-import { rateLimitWindows } from '../limits/ledger-client';
+import { limitsState } from '../limits/ledger-client';
 import { findProvider, providerOf } from '../providers/registry';
 import { newSlug, newVirtualKeyId } from '../store/identifiers';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
@@ -17,6 +17,7 @@ import {
   updateVirtualKey,
 } from '../store/virtual-keys-table';
 import { sealProviderSecret } from '../vault/virtual-key-secret';
+import { isExhausted, storedUsageLimits, usageLimitsView } from './limits-view';
 import { commonUpdateFields, type CreateVirtualKeyBody, type UpdateVirtualKeyBody, type VirtualKeyObject } from './virtual-key-schemas';
 
 type CreateInput = z.infer<typeof CreateVirtualKeyBody>;
@@ -46,12 +47,20 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
     updated_at: record.updatedAt,
     model_config: provider.describeConfig(record.providerConfig),
     rate_limits: record.rateLimits,
+    usage_limits: usageLimitsView(record),
   };
 }
 
 /** The key object with the live state of its limits, from its ledger. */
 export async function toVirtualKeyObjectWithState(env: Env, record: VirtualKeyRecord): Promise<z.infer<typeof VirtualKeyObject>> {
-  return { ...toVirtualKeyObject(record), rate_limit_windows: await rateLimitWindows(env, record) };
+  const state = await limitsState(env, record);
+  const object = toVirtualKeyObject(record);
+  return {
+    ...object,
+    status: object.status === 'active' && isExhausted(record, state) ? 'exhausted' : object.status,
+    usage_limits: usageLimitsView(record, state),
+    rate_limit_windows: state.windows,
+  };
 }
 
 export async function createVirtualKey(env: Env, principal: Principal, input: CreateInput): Promise<VirtualKeyRecord> {
@@ -74,6 +83,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     maskedSecrets: credentials.masked,
     expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
     rateLimits: input.rate_limits ?? [],
+    usageLimits: storedUsageLimits(input.usage_limits, null, new Date(now)),
     revision: 1,
     createdAt: now,
     updatedAt: now,
@@ -127,6 +137,7 @@ export async function updateVirtualKeyBySlug(
     secretKeyId: sealed?.keyId ?? current.secretKeyId,
     expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
     rateLimits: input.rate_limits ?? current.rateLimits,
+    usageLimits: storedUsageLimits(input.usage_limits, current.usageLimits, new Date()),
     updatedAt: new Date().toISOString(),
   };
   if (!(await updateVirtualKey(env.DB, current.id, current.revision, updated))) {

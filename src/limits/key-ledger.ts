@@ -1,20 +1,38 @@
 // The ledger of one virtual key: a Durable Object, so every request for the key, from every edge
-// location, is counted in one single-threaded, strongly consistent place. Admission and counting
-// happen in one step; no limit lives in KV or isolate memory.
+// location, is admitted and counted in one single-threaded, strongly consistent place. No limit
+// lives in KV or isolate memory.
 //
-// Windows are fixed and UTC-aligned (minute, hour, day), so "10 rpm" means exactly 10 admitted
-// requests per calendar minute. Callers pass `now`, which keeps the ledger testable on any clock.
+// - Rate limits: fixed, UTC-aligned windows (minute, hour, day), so "10 rpm" means exactly 10
+//   admitted requests per calendar minute.
+// - Budget: a request is admitted while spent plus the estimates of requests still in flight is
+//   below the limit; it reserves its own estimate until it settles to its actual usage. So the
+//   request that crosses the budget is the last one admitted.
+// Callers pass `now`, which keeps the ledger testable on any clock.
 
 import { DurableObject } from 'cloudflare:workers';
 import { RATE_LIMIT_UNITS, windowOf, type RateLimitRule, type RateLimitUnit } from './rate-limit-rules';
+import type { BudgetPeriod } from './usage-limits';
 
 type CounterKind = RateLimitRule['type'];
 /** `${kind}:${unit}:${window start}` -> count. */
 type Counters = Record<string, number>;
 
+interface BudgetState {
+  periodStart: number;
+  spent: number;
+  /** Admitted requests not settled yet: id -> estimated tokens and when they were admitted. */
+  reservations: Record<string, { tokens: number; at: number }>;
+}
+
+export interface AdmissionRequest {
+  rateLimits: RateLimitRule[];
+  budget?: { limit: number; period: BudgetPeriod; estimate: number };
+}
+
 export type Admission =
-  | { admitted: true }
-  | { admitted: false; rule: RateLimitRule; used: number; retryAfterSeconds: number };
+  | { admitted: true; reservationId: string | null }
+  | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
+  | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null };
 
 export interface WindowState {
   type: CounterKind;
@@ -26,50 +44,80 @@ export interface WindowState {
 }
 
 const UNITS = Object.keys(RATE_LIMIT_UNITS) as RateLimitUnit[];
-const STORAGE_KEY = 'counters';
+// A reservation whose request never settled (its Worker died) stops holding budget after this.
+const RESERVATION_LIFETIME_MS = 15 * 60 * 1000;
 
 const counterKey = (kind: CounterKind, unit: RateLimitUnit, windowStart: number) => `${kind}:${unit}:${windowStart}`;
 
 export class KeyLedger extends DurableObject<Env> {
   #counters: Counters = {};
+  #budget: BudgetState = { periodStart: 0, spent: 0, reservations: {} };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      this.#counters = (await ctx.storage.get<Counters>(STORAGE_KEY)) ?? {};
+      this.#counters = (await ctx.storage.get<Counters>('counters')) ?? this.#counters;
+      this.#budget = (await ctx.storage.get<BudgetState>('budget')) ?? this.#budget;
     });
   }
 
-  /** Admits the request if every rule has room in its current window, and counts it if so. */
-  async admit(rules: RateLimitRule[], now: number): Promise<Admission> {
+  /** Admits a request if every rate limit has room and the budget is not spent, and counts it. */
+  async admit(request: AdmissionRequest, now: number): Promise<Admission> {
     this.#dropOldWindows(now);
-    for (const rule of rules) {
+    for (const rule of request.rateLimits) {
       const window = windowOf(rule.unit, now);
       const used = this.#counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       if (used >= rule.value) {
-        return { admitted: false, rule, used, retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)) };
+        return { admitted: false, reason: 'rate_limit', rule, used, retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)) };
       }
     }
+    let reservationId: string | null = null;
+    if (request.budget) {
+      const { limit, period, estimate } = request.budget;
+      this.#enterPeriod(period, now);
+      if (this.#budget.spent + this.#reserved() >= limit) {
+        return { admitted: false, reason: 'budget', limit, spent: this.#budget.spent, resetsAt: period.end };
+      }
+      reservationId = crypto.randomUUID();
+      this.#budget.reservations[reservationId] = { tokens: estimate, at: now };
+    }
     this.#add('requests', 1, now);
-    await this.ctx.storage.put(STORAGE_KEY, this.#counters);
-    return { admitted: true };
+    await this.#save();
+    return { admitted: true, reservationId };
   }
 
-  /** Counts the actual tokens of an admitted request, once its usage is known. */
-  async recordTokens(tokens: number, now: number): Promise<void> {
-    if (!Number.isFinite(tokens) || tokens <= 0) return;
+  /** Settles an admitted request to its actual tokens: counts them and frees its reservation. */
+  async settle(reservationId: string | null, tokens: number, now: number): Promise<void> {
+    const counted = Number.isFinite(tokens) && tokens > 0 ? Math.round(tokens) : 0;
     this.#dropOldWindows(now);
-    this.#add('tokens', Math.round(tokens), now);
-    await this.ctx.storage.put(STORAGE_KEY, this.#counters);
+    if (counted > 0) this.#add('tokens', counted, now);
+    if (reservationId !== null && reservationId in this.#budget.reservations) {
+      delete this.#budget.reservations[reservationId];
+      this.#budget.spent += counted;
+    }
+    await this.#save();
   }
 
-  /** Each rule's current window, for retrieve. */
-  async windows(rules: RateLimitRule[], now: number): Promise<WindowState[]> {
-    return rules.map((rule) => {
+  /** Each rate limit's current window, and the budget's state, for retrieve. */
+  async state(rules: RateLimitRule[], period: BudgetPeriod | null, now: number): Promise<{ windows: WindowState[]; spent: number; reserved: number }> {
+    if (period) this.#enterPeriod(period, now);
+    const windows = rules.map((rule) => {
       const window = windowOf(rule.unit, now);
       const used = this.#counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
+    return { windows, spent: period ? this.#budget.spent : 0, reserved: period ? this.#reserved() : 0 };
+  }
+
+  #enterPeriod(period: BudgetPeriod, now: number): void {
+    if (this.#budget.periodStart !== period.start) this.#budget = { ...this.#budget, periodStart: period.start, spent: 0 };
+    for (const [id, reservation] of Object.entries(this.#budget.reservations)) {
+      if (now - reservation.at > RESERVATION_LIFETIME_MS) delete this.#budget.reservations[id];
+    }
+  }
+
+  #reserved(): number {
+    return Object.values(this.#budget.reservations).reduce((sum, reservation) => sum + reservation.tokens, 0);
   }
 
   // Every unit is counted, whatever rules exist now, so a rule added mid-window starts from the truth.
@@ -85,5 +133,9 @@ export class KeyLedger extends DurableObject<Env> {
       const [, unit, start] = key.split(':') as [CounterKind, RateLimitUnit, string];
       if (Number(start) < windowOf(unit, now).start) delete this.#counters[key];
     }
+  }
+
+  async #save(): Promise<void> {
+    await this.ctx.storage.put({ counters: this.#counters, budget: this.#budget });
   }
 }

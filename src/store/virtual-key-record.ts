@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { RateLimitRuleSchema } from '../limits/rate-limit-rules';
+import { StoredUsageLimitsSchema } from '../limits/usage-limits';
 
 export const VIRTUAL_KEY_STATUSES = ['active', 'disabled'] as const;
 export type VirtualKeyStatus = (typeof VIRTUAL_KEY_STATUSES)[number];
@@ -21,6 +22,7 @@ export const VirtualKeyRecordSchema = z.object({
   maskedSecrets: z.record(z.string(), z.string()),
   expiresAt: z.string().nullable(),
   rateLimits: z.array(RateLimitRuleSchema),
+  usageLimits: StoredUsageLimitsSchema.nullable(),
   revision: z.number().int().min(1),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -43,6 +45,7 @@ const VirtualKeyRowSchema = z.object({
   masked_secrets: z.string(),
   expires_at: z.string().nullable(),
   rate_limits: z.string(),
+  usage_limits: z.string().nullable(),
   revision: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -64,6 +67,7 @@ export function recordFromRow(row: unknown): VirtualKeyRecord {
     maskedSecrets: JSON.parse(parsed.masked_secrets),
     expiresAt: parsed.expires_at,
     rateLimits: JSON.parse(parsed.rate_limits),
+    usageLimits: parsed.usage_limits === null ? null : JSON.parse(parsed.usage_limits),
     revision: parsed.revision,
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,

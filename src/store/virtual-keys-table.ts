@@ -4,12 +4,12 @@
 import { recordFromRow, type VirtualKeyRecord, type VirtualKeyStatus } from './virtual-key-record';
 
 const COLUMNS = `id, workspace_id, slug, name, note, provider, status, provider_config, secret_envelope,
-  secret_key_id, masked_secrets, expires_at, rate_limits, revision, created_at, updated_at`;
+  secret_key_id, masked_secrets, expires_at, rate_limits, usage_limits, revision, created_at, updated_at`;
 
 export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`,
+      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)`,
     )
     .bind(
       record.id,
@@ -25,6 +25,7 @@ export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord)
       JSON.stringify(record.maskedSecrets),
       record.expiresAt,
       JSON.stringify(record.rateLimits),
+      record.usageLimits === null ? null : JSON.stringify(record.usageLimits),
       record.revision,
       record.createdAt,
       record.updatedAt,
@@ -71,6 +72,7 @@ export interface VirtualKeyChanges {
   maskedSecrets: Record<string, string>;
   expiresAt: string | null;
   rateLimits: VirtualKeyRecord['rateLimits'];
+  usageLimits: VirtualKeyRecord['usageLimits'];
   updatedAt: string;
 }
 
@@ -88,7 +90,7 @@ export async function updateVirtualKey(
     .prepare(
       `UPDATE virtual_keys SET name = ?2, note = ?3, status = ?4, provider_config = ?5, secret_envelope = ?6,
          secret_key_id = ?7, masked_secrets = ?8, expires_at = ?9, updated_at = ?10, rate_limits = ?12,
-         revision = revision + 1
+         usage_limits = ?13, revision = revision + 1
        WHERE id = ?1 AND revision = ?11`,
     )
     .bind(
@@ -104,6 +106,7 @@ export async function updateVirtualKey(
       changes.updatedAt,
       readRevision,
       JSON.stringify(changes.rateLimits),
+      changes.usageLimits === null ? null : JSON.stringify(changes.usageLimits),
     )
     .run();
   return result.meta.changes > 0;

@@ -1,0 +1,46 @@
+// How many tokens a request will probably use, reserved against a budget until the real usage is
+// known. It needs to be realistic, not exact: a burst can overshoot a budget by at most what the
+// in-flight requests' estimates fell short.
+//
+// Prompt tokens are counted at about 4 characters a token (OpenAI's rule of thumb for English),
+// plus the chat format's overhead: 3 tokens per message and 3 to prime the reply, as OpenAI's
+// cookbook counts them. The completion is `max_tokens` (or its newer names) or, when a request
+// sets none, DEFAULT_COMPLETION_TOKENS.
+
+export const DEFAULT_COMPLETION_TOKENS = 256;
+const CHARACTERS_PER_TOKEN = 4;
+const TOKENS_PER_MESSAGE = 3;
+const REPLY_PRIMING_TOKENS = 3;
+
+function textTokens(value: unknown): number {
+  if (typeof value === 'string') return Math.ceil(value.length / CHARACTERS_PER_TOKEN);
+  if (Array.isArray(value)) return value.reduce((sum: number, part) => sum + textTokens(part), 0);
+  if (value !== null && typeof value === 'object') {
+    const { text, content } = value as { text?: unknown; content?: unknown };
+    return textTokens(text) + textTokens(content);
+  }
+  return 0;
+}
+
+function promptTokens(body: Record<string, unknown>): number {
+  if (Array.isArray(body.messages)) {
+    const messages = body.messages as unknown[];
+    return messages.reduce((sum: number, message) => sum + TOKENS_PER_MESSAGE + textTokens(message), 0) + REPLY_PRIMING_TOKENS;
+  }
+  return textTokens(body.prompt) + textTokens(body.input);
+}
+
+function completionTokens(path: string, body: Record<string, unknown>): number {
+  if (path === '/embeddings') return 0;
+  for (const field of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
+    const value = body[field];
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+  }
+  return DEFAULT_COMPLETION_TOKENS;
+}
+
+/** The estimated tokens of a call with a JSON body; calls without one get the default. */
+export function estimateTokens(path: string, body: Record<string, unknown> | null): number {
+  if (!body) return DEFAULT_COMPLETION_TOKENS;
+  return promptTokens(body) + completionTokens(path, body);
+}

@@ -1,0 +1,63 @@
+// A virtual key's budget (Portkey's `usage_limits`), and the period it currently counts in.
+
+import { z } from '@hono/zod-openapi';
+
+export const UsageLimitsSchema = z
+  .strictObject({
+    credit_limit: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+    type: z.enum(['tokens', 'cost']).default('cost'),
+    alert_threshold: z.number().int().min(1).optional(),
+    periodic_reset: z.enum(['weekly', 'monthly']).optional(),
+    periodic_reset_days: z.number().int().min(1, 'must be 1 to 365').max(365, 'must be 1 to 365').optional(),
+  })
+  .refine((limits) => limits.alert_threshold === undefined || limits.alert_threshold < limits.credit_limit, {
+    message: 'alert_threshold must be below credit_limit',
+    path: ['alert_threshold'],
+  })
+  .refine((limits) => !(limits.periodic_reset && limits.periodic_reset_days), {
+    message: 'give periodic_reset or periodic_reset_days, not both',
+    path: ['periodic_reset_days'],
+  })
+  .openapi('UsageLimits');
+
+export type UsageLimitsInput = z.infer<typeof UsageLimitsSchema>;
+
+/** As stored: the input plus when a custom period started counting. */
+export const StoredUsageLimitsSchema = z.object({
+  credit_limit: z.number(),
+  type: z.enum(['tokens', 'cost']),
+  alert_threshold: z.number().optional(),
+  periodic_reset: z.enum(['weekly', 'monthly']).optional(),
+  periodic_reset_days: z.number().optional(),
+  period_anchor: z.string(),
+});
+
+export type StoredUsageLimits = z.infer<typeof StoredUsageLimitsSchema>;
+
+export interface BudgetPeriod {
+  start: number;
+  /** Null for a lifetime budget. */
+  end: number | null;
+}
+
+const DAY = 86_400_000;
+
+/** The budget period containing `now`, at UTC boundaries (weeks start on Monday). */
+export function budgetPeriod(limits: StoredUsageLimits, now: number): BudgetPeriod {
+  const date = new Date(now);
+  if (limits.periodic_reset === 'monthly') {
+    return { start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1), end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+  }
+  if (limits.periodic_reset === 'weekly') {
+    const midnight = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    const start = midnight - ((date.getUTCDay() + 6) % 7) * DAY;
+    return { start, end: start + 7 * DAY };
+  }
+  if (limits.periodic_reset_days) {
+    const length = limits.periodic_reset_days * DAY;
+    const anchor = Date.parse(limits.period_anchor);
+    const start = anchor + Math.max(0, Math.floor((now - anchor) / length)) * length;
+    return { start, end: start + length };
+  }
+  return { start: 0, end: null };
+}
