@@ -19,6 +19,14 @@ function leakedForms(secret: string): string[] {
   return [secret, secret.slice(0, -4), btoa(secret), btoa(secret).replace(/=+$/, '')];
 }
 
+/** Every console line written until `restore`. */
+function captureLogs(): { lines: string[]; restore: () => void } {
+  const lines: string[] = [];
+  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+  return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
+}
+
 async function everyStoredText(): Promise<string[]> {
   const texts: string[] = [];
   const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
@@ -59,9 +67,7 @@ it('finds no plaintext secret in any D1 row or KV value', async () => {
 });
 
 it('writes no secret to any log line, on success or failure', async () => {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+  const { lines, restore } = captureLogs();
   try {
     const secret = 'sk-fake-logscan-5555555555555555';
     const slug = await createVirtualKey({ name: 'logged', key: secret });
@@ -76,14 +82,12 @@ it('writes no secret to any log line, on success or failure', async () => {
       expect(lines.filter((line) => line.includes(form))).toEqual([]);
     }
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    restore();
   }
 });
 
 it('keeps Azure resource keys, Entra client secrets and Entra tokens out of storage and logs', async () => {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+  const { lines, restore } = captureLogs();
   const resourceKey = 'azure-fake-key-scan-77777777777777777';
   const clientSecret = 'fake-entra-secret-scan-888888888888888';
   try {
@@ -101,14 +105,12 @@ it('keeps Azure resource keys, Entra client secrets and Entra tokens out of stor
       expect(lines.filter((line) => line.includes(form))).toEqual([]);
     }
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    restore();
   }
 });
 
 it('keeps AWS access keys, session tokens, Bedrock API keys and STS credentials out of storage and logs', async () => {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+  const { lines, restore } = captureLogs();
   const accessKeyId = 'FAKEACCESSKEYSCAN1';
   const secretAccessKey = `secret-for-${accessKeyId}`;
   const sessionToken = 'fake-session-token-scan-1234567890';
@@ -130,6 +132,6 @@ it('keeps AWS access keys, session tokens, Bedrock API keys and STS credentials 
       expect(lines.filter((line) => line.includes(form))).toEqual([]);
     }
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    restore();
   }
 });

@@ -4,17 +4,9 @@
 import { invalidRequest } from '../errors';
 import { isJsonContentType } from '../http/content-type';
 import { withTopLevelField } from '../http/json-body';
+import type { ClientCall } from '../providers/provider';
 
-export interface GatewayRequest {
-  method: string;
-  /** The path below `/v1`, e.g. `/chat/completions`. */
-  path: string;
-  search: string;
-  /** Client headers minus the gateway's credentials, Portkey's headers and hop-by-hop headers. */
-  headers: Headers;
-  body: BodyInit | null;
-  /** The parsed JSON body, with the bare model, when the body is a JSON object. */
-  json: Record<string, unknown> | null;
+export interface GatewayRequest extends ClientCall {
   virtualKeySlug: string;
 }
 

@@ -29,11 +29,8 @@ export interface UpstreamExchange {
   relay?: (upstream: Response, relayAsIs: (upstream: Response) => Promise<Response>) => Promise<Response>;
 }
 
-/** One client call, reduced to what a provider needs to build the upstream request. */
-export interface UpstreamCall {
-  env: Env;
-  /** The virtual key's slug, for messages. */
-  slug: string;
+/** A client's OpenAI-shaped call, as the gateway read it. */
+export interface ClientCall {
   method: string;
   /** The path below `/v1`, starting with `/`, e.g. `/chat/completions`. */
   path: string;
@@ -44,6 +41,13 @@ export interface UpstreamCall {
   body: BodyInit | null;
   /** The JSON body, parsed (with the bare model), when the call has one. Read it; change `body`. */
   json: Record<string, unknown> | null;
+}
+
+/** One client call, with what a provider needs to build the upstream request. */
+export interface UpstreamCall extends ClientCall {
+  env: Env;
+  /** The virtual key's slug, for messages. */
+  slug: string;
   config: Record<string, unknown>;
   /** The decrypted secret. It lives only as long as this call. */
   secret: ProviderSecret;
