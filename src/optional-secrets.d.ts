@@ -8,4 +8,6 @@ interface Env {
   /** Keygate's own AWS credentials, for Bedrock keys that assume a role. */
   AWS_ACCESS_KEY_ID?: string;
   AWS_SECRET_ACCESS_KEY?: string;
+  /** Where budget alerts are POSTed as JSON, when set. */
+  ALERT_WEBHOOK_URL?: string;
 }

@@ -100,9 +100,9 @@ describe('the ledger on a controllable clock', () => {
     const stub = ledger();
     const rules: RateLimitRule[] = [{ type: 'tokens', unit: 'rph', value: 100 }];
     expect((await stub.admit({ rateLimits: rules }, start)).admitted).toBe(true);
-    await stub.settle(null, 60, start);
+    await stub.settle({ reservationId: null, tokens: 60, amount: 0 }, start);
     expect((await stub.admit({ rateLimits: rules }, start)).admitted).toBe(true);
-    await stub.settle(null, 60, start);
+    await stub.settle({ reservationId: null, tokens: 60, amount: 0 }, start);
     expect(await stub.admit({ rateLimits: rules }, start)).toMatchObject({ admitted: false, used: 120 });
     expect((await stub.state(rules, null, start)).windows).toEqual([{ type: 'tokens', unit: 'rph', value: 100, used: 120, remaining: 0, resets_at: '2026-12-01T00:00:00.000Z' }]);
   });

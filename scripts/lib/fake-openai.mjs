@@ -145,6 +145,15 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       releases.get(url.searchParams.get('test'))?.();
       return sendJson(response, 200, { released: true });
     }
+    if (url.pathname === '/__fake/webhook') {
+      const hooks = recorded.get(`webhook:${url.searchParams.get('test')}`) ?? [];
+      hooks.push(JSON.parse(bodyText || 'null'));
+      recorded.set(`webhook:${url.searchParams.get('test')}`, hooks);
+      return sendJson(response, 200, { received: true });
+    }
+    if (url.pathname === '/__fake/webhooks') {
+      return sendJson(response, 200, recorded.get(`webhook:${url.searchParams.get('test')}`) ?? []);
+    }
     if (url.pathname === '/__fake/token-requests') {
       return sendJson(response, 200, state.tokenRequests.get(url.searchParams.get('tenant')) ?? []);
     }

@@ -1,7 +1,6 @@
 // Limits on the admin API: turning `usage_limits` input into the stored budget, and showing a
 // key's limits with their live state from its ledger.
 
-import { invalidRequest } from '../errors';
 import type { LimitsState } from '../limits/ledger-client';
 import type { StoredUsageLimits, UsageLimitsInput } from '../limits/usage-limits';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
@@ -17,16 +16,6 @@ export function storedUsageLimits(
 ): StoredUsageLimits | null {
   if (input === undefined) return current;
   if (input === null) return null;
-  if (input.type === 'cost') {
-    throw invalidRequest(
-      'unsupported_budget_type',
-      'usage_limits.type: cost budgets need Keygate’s price table, which is not available yet; use type "tokens" for now',
-      'usage_limits.type',
-    );
-  }
-  if (input.alert_threshold !== undefined) {
-    throw invalidRequest('unsupported_budget_alert', 'usage_limits.alert_threshold: budget alerts are not available yet; leave it out for now', 'usage_limits.alert_threshold');
-  }
   const keepAnchor = current !== null && current.periodic_reset_days === input.periodic_reset_days;
   return { ...input, period_anchor: keepAnchor ? current.period_anchor : now.toISOString() };
 }
@@ -37,12 +26,13 @@ export function usageLimitsView(record: VirtualKeyRecord, state?: LimitsState) {
   if (!limits) return null;
   const { period_anchor: _anchor, ...settings } = limits;
   if (!state?.budget) return settings;
-  const { spent, period } = state.budget;
+  const { spent, period, alerts } = state.budget;
   return {
     ...settings,
     spent,
     remaining: Math.max(0, limits.credit_limit - spent),
     next_usage_reset_at: period.end === null ? null : new Date(period.end).toISOString(),
+    alerts,
   };
 }
 

@@ -88,9 +88,12 @@ export const VirtualKeyObject = z
         type: z.enum(['tokens', 'cost']),
         periodic_reset: z.enum(['weekly', 'monthly']).optional(),
         periodic_reset_days: z.number().optional(),
+        alert_threshold: z.number().optional(),
+        model_prices: z.record(z.string(), z.object({ input_per_million: z.number(), output_per_million: z.number() })).optional(),
         spent: z.number().optional(),
         remaining: z.number().optional(),
         next_usage_reset_at: z.string().nullable().optional(),
+        alerts: z.array(z.object({ at: z.string(), threshold: z.number(), spent: z.number(), period_start: z.string() })).optional(),
       })
       .nullable()
       .openapi({ description: 'The budget; on retrieve also what is spent and when it resets.' }),

@@ -21,7 +21,7 @@ export function gatewayRoutes() {
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
-    const metering = await admitCall(c.env, c.executionCtx, record, call);
+    const metering = await admitCall(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
     try {
       const response = await callProvider(c.env, record, call, metering);
       return metering ? settledWhenDone(response, metering) : response;
@@ -44,16 +44,16 @@ async function callProvider(env: Env, record: VirtualKeyRecord, call: GatewayReq
       `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
     );
   });
-  const onTokens = metering?.onTokens;
+  const onUsage = metering?.onUsage;
   const exchange = await provider.prepareUpstream({
     ...call,
     env,
     slug: record.slug,
     config: record.providerConfig,
     secret,
-    ...(onTokens ? { onTokens } : {}),
+    ...(onUsage ? { onUsage } : {}),
   });
   const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(env));
-  const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method, onTokens);
+  const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method, onUsage);
   return exchange.relay ? exchange.relay(upstreamResponse, relayAsIs) : relayAsIs(upstreamResponse);
 }

@@ -3,7 +3,8 @@
 
 import { errorBody, KeygateError } from '../errors';
 import { isJsonContentType } from '../http/content-type';
-import { tapUsage, usageTokens } from '../http/sse-usage';
+import { tapUsage } from '../http/sse-usage';
+import { parseUsage, type Usage } from '../usage/usage';
 
 // Upstream headers that must not be copied onto our response: those of the upstream hop (the body
 // we relay is already decoded, so its encoding and length headers no longer describe it), and
@@ -65,7 +66,7 @@ async function readUpstreamText(upstream: Response): Promise<string> {
  * Streams (SSE, audio, files) pass through as they arrive. JSON answers are read whole so that
  * garbage becomes a clear 502 instead of a body the SDK chokes on.
  */
-export async function relayUpstreamResponse(upstream: Response, method: string, onTokens?: (tokens: number) => void): Promise<Response> {
+export async function relayUpstreamResponse(upstream: Response, method: string, onUsage?: (usage: Usage) => void): Promise<Response> {
   const headers = relayHeaders(upstream);
   const contentType = upstream.headers.get('content-type');
   const succeeded = upstream.status < 400;
@@ -79,16 +80,16 @@ export async function relayUpstreamResponse(upstream: Response, method: string, 
       throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with an HTML page instead of an API response.');
     }
     // A stream's usage is read as it passes, without holding back a byte.
-    const body = onTokens && upstream.body && contentType?.toLowerCase().startsWith('text/event-stream') ? upstream.body.pipeThrough(tapUsage(onTokens)) : upstream.body;
+    const body = onUsage && upstream.body && contentType?.toLowerCase().startsWith('text/event-stream') ? upstream.body.pipeThrough(tapUsage(onUsage)) : upstream.body;
     return new Response(body, { status: upstream.status, headers });
   }
 
   const text = await readUpstreamText(upstream);
   const parsed = parseJson(text);
   if (parsed.ok) {
-    if (succeeded && onTokens) {
-      const tokens = usageTokens((parsed.value as { usage?: unknown } | null)?.usage ?? null);
-      if (tokens !== null) onTokens(tokens);
+    if (succeeded && onUsage) {
+      const usage = parseUsage((parsed.value as { usage?: unknown } | null)?.usage ?? null);
+      if (usage !== null) onUsage(usage);
     }
     const body = succeeded ? text : withTopLevelMessage(parsed.value) ?? text;
     return new Response(body, { status: upstream.status, headers });

@@ -3,6 +3,8 @@
 // with `choices: []` breaks code that reads `chunk.choices[0]`. `withoutUsageChunk` drops exactly
 // that chunk and passes every other byte through; `tapUsage` reads usage without changing a byte.
 
+import { parseUsage, type Usage } from '../usage/usage';
+
 const EVENT_END = /\r?\n\r?\n/;
 
 function isUsageOnlyChunk(event: string): boolean {
@@ -16,28 +18,18 @@ function isUsageOnlyChunk(event: string): boolean {
   }
 }
 
-/** Tokens counted by an OpenAI-shaped `usage` object (chat, completions, embeddings, responses). */
-export function usageTokens(usage: unknown): number | null {
-  if (usage === null || typeof usage !== 'object') return null;
-  const { total_tokens: total, prompt_tokens: prompt, completion_tokens: completion, input_tokens: input, output_tokens: output } =
-    usage as Record<string, unknown>;
-  if (typeof total === 'number') return total;
-  const parts = [prompt, completion, input, output].filter((part): part is number => typeof part === 'number');
-  return parts.length ? parts.reduce((sum, part) => sum + part, 0) : null;
-}
-
-/** Passes a stream through unchanged, calling `onTokens` at its end with the usage it carried. */
-export function tapUsage(onTokens: (tokens: number) => void): TransformStream<Uint8Array, Uint8Array> {
+/** Passes a stream through unchanged, calling `onUsage` at its end with the usage it carried. */
+export function tapUsage(onUsage: (usage: Usage) => void): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   let pending = '';
-  let tokens: number | null = null;
+  let usage: Usage | null = null;
   const scan = (event: string) => {
     const data = /^data: ?(.*)$/m.exec(event)?.[1];
     if (!data || !data.includes('"usage"')) return;
     try {
       // Chat and completion chunks carry `usage`; the Responses API's last event carries `response.usage`.
       const event = JSON.parse(data) as { usage?: unknown; response?: { usage?: unknown } };
-      tokens = usageTokens(event.usage ?? event.response?.usage ?? null) ?? tokens;
+      usage = parseUsage(event.usage ?? event.response?.usage ?? null) ?? usage;
     } catch {
       // Not JSON (e.g. [DONE]): no usage in it.
     }
@@ -53,7 +45,7 @@ export function tapUsage(onTokens: (tokens: number) => void): TransformStream<Ui
     },
     flush() {
       if (pending) scan(pending);
-      if (tokens !== null) onTokens(tokens);
+      if (usage !== null) onUsage(usage);
     },
   });
 }

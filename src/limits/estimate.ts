@@ -39,8 +39,9 @@ function completionTokens(path: string, body: Record<string, unknown>): number {
   return DEFAULT_COMPLETION_TOKENS;
 }
 
-/** The estimated tokens of a call with a JSON body; calls without one get the default. */
-export function estimateTokens(path: string, body: Record<string, unknown> | null): number {
-  if (!body) return DEFAULT_COMPLETION_TOKENS;
-  return promptTokens(body) + completionTokens(path, body);
+/** The estimated usage of a call with a JSON body; calls without one get the default completion. */
+export function estimateUsage(path: string, body: Record<string, unknown> | null): { promptTokens: number; completionTokens: number; totalTokens: number } {
+  const prompt = body ? promptTokens(body) : 0;
+  const completion = body ? completionTokens(path, body) : DEFAULT_COMPLETION_TOKENS;
+  return { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
 }

@@ -19,13 +19,28 @@ type Counters = Record<string, number>;
 
 interface BudgetState {
   periodStart: number;
+  /** In the budget's unit: tokens, or USD for a cost budget. */
   spent: number;
-  /** Admitted requests not settled yet: id -> estimated tokens and when they were admitted. */
+  /** Admitted requests not settled yet: id -> estimated amount and when they were admitted. */
   reservations: Record<string, { tokens: number; at: number }>;
+  /** The period whose alert threshold was crossed, so the alert fires once per period. */
+  alertedPeriodStart?: number;
+  /** The latest alerts, newest last. */
+  alerts?: BudgetAlert[];
 }
+
+export interface BudgetAlert {
+  at: string;
+  threshold: number;
+  spent: number;
+  period_start: string;
+}
+
+const KEPT_ALERTS = 20;
 
 export interface AdmissionRequest {
   rateLimits: RateLimitRule[];
+  /** `estimate` is in the budget's unit (tokens or USD). */
   budget?: { limit: number; period: BudgetPeriod; estimate: number };
 }
 
@@ -86,27 +101,49 @@ export class KeyLedger extends DurableObject<Env> {
     return { admitted: true, reservationId };
   }
 
-  /** Settles an admitted request to its actual tokens: counts them and frees its reservation. */
-  async settle(reservationId: string | null, tokens: number, now: number): Promise<void> {
-    const counted = Number.isFinite(tokens) && tokens > 0 ? Math.round(tokens) : 0;
+  /**
+   * Settles an admitted request: counts its tokens for rate limits, charges `amount` (in the
+   * budget's unit) and frees its reservation. Returns the alert when this charge crossed the
+   * alert threshold for the first time in the period.
+   */
+  async settle(
+    settlement: { reservationId: string | null; tokens: number; amount: number; alertThreshold?: number },
+    now: number,
+  ): Promise<BudgetAlert | null> {
+    const tokens = Number.isFinite(settlement.tokens) && settlement.tokens > 0 ? Math.round(settlement.tokens) : 0;
+    const amount = Number.isFinite(settlement.amount) && settlement.amount > 0 ? settlement.amount : 0;
     this.#dropOldWindows(now);
-    if (counted > 0) this.#add('tokens', counted, now);
+    if (tokens > 0) this.#add('tokens', tokens, now);
+    let alert: BudgetAlert | null = null;
+    const { reservationId, alertThreshold } = settlement;
     if (reservationId !== null && reservationId in this.#budget.reservations) {
       delete this.#budget.reservations[reservationId];
-      this.#budget.spent += counted;
+      const before = this.#budget.spent;
+      this.#budget.spent += amount;
+      const firstCrossing = this.#budget.alertedPeriodStart !== this.#budget.periodStart;
+      if (alertThreshold !== undefined && before < alertThreshold && this.#budget.spent >= alertThreshold && firstCrossing) {
+        alert = { at: new Date(now).toISOString(), threshold: alertThreshold, spent: this.#budget.spent, period_start: new Date(this.#budget.periodStart).toISOString() };
+        this.#budget.alertedPeriodStart = this.#budget.periodStart;
+        this.#budget.alerts = [...(this.#budget.alerts ?? []), alert].slice(-KEPT_ALERTS);
+      }
     }
     await this.#save();
+    return alert;
   }
 
   /** Each rate limit's current window, and the budget's state, for retrieve. */
-  async state(rules: RateLimitRule[], period: BudgetPeriod | null, now: number): Promise<{ windows: WindowState[]; spent: number; reserved: number }> {
+  async state(
+    rules: RateLimitRule[],
+    period: BudgetPeriod | null,
+    now: number,
+  ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[] }> {
     if (period) this.#enterPeriod(period, now);
     const windows = rules.map((rule) => {
       const window = windowOf(rule.unit, now);
       const used = this.#counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
-    return { windows, spent: period ? this.#budget.spent : 0, reserved: period ? this.#reserved() : 0 };
+    return { windows, spent: period ? this.#budget.spent : 0, reserved: period ? this.#reserved() : 0, alerts: this.#budget.alerts ?? [] };
   }
 
   #enterPeriod(period: BudgetPeriod, now: number): void {

@@ -2,6 +2,11 @@
 
 import { z } from '@hono/zod-openapi';
 
+const ModelPriceSchema = z.strictObject({
+  input_per_million: z.number().min(0),
+  output_per_million: z.number().min(0),
+});
+
 export const UsageLimitsSchema = z
   .strictObject({
     credit_limit: z.number().int('must be a whole number').min(1, 'must be at least 1'),
@@ -9,6 +14,10 @@ export const UsageLimitsSchema = z
     alert_threshold: z.number().int().min(1).optional(),
     periodic_reset: z.enum(['weekly', 'monthly']).optional(),
     periodic_reset_days: z.number().int().min(1, 'must be 1 to 365').max(365, 'must be 1 to 365').optional(),
+    model_prices: z
+      .record(z.string().min(1).max(200), ModelPriceSchema)
+      .optional()
+      .openapi({ description: 'USD per million tokens by model, overriding Keygate’s price table for this key.' }),
   })
   .refine((limits) => limits.alert_threshold === undefined || limits.alert_threshold < limits.credit_limit, {
     message: 'alert_threshold must be below credit_limit',
@@ -29,6 +38,7 @@ export const StoredUsageLimitsSchema = z.object({
   alert_threshold: z.number().optional(),
   periodic_reset: z.enum(['weekly', 'monthly']).optional(),
   periodic_reset_days: z.number().optional(),
+  model_prices: z.record(z.string(), ModelPriceSchema).optional(),
   period_anchor: z.string(),
 });
 

@@ -2,6 +2,7 @@
 // providers only through this, and find them only through the registry.
 
 import type { z } from '@hono/zod-openapi';
+import type { Usage } from '../usage/usage';
 import type { ProviderSecret } from '../vault/virtual-key-secret';
 
 /** A provider's secret and non-secret settings, split so only the secret part is sealed. */
@@ -52,11 +53,11 @@ export interface UpstreamCall extends ClientCall {
   /** The decrypted secret. It lives only as long as this call. */
   secret: ProviderSecret;
   /**
-   * Present when Keygate must meter this call (a token limit): told the call's actual tokens once
-   * they are known. A provider that translates answers calls it itself; for OpenAI-shaped answers
-   * the gateway's relay reads usage, and the provider only has to ask for it in streams.
+   * Present when Keygate meters this call: told the call's actual usage once it is known. A
+   * provider that translates answers calls it itself; for OpenAI-shaped answers the gateway's
+   * relay reads usage, and the provider only has to ask for it in streams.
    */
-  onTokens?: (tokens: number) => void;
+  onUsage?: (usage: Usage) => void;
 }
 
 export interface ProviderModule<
@@ -79,6 +80,8 @@ export interface ProviderModule<
   ): CredentialChanges;
   /** The non-secret settings shown on read as `model_config`. */
   describeConfig(config: Record<string, unknown>): Record<string, unknown>;
+  /** The model a call is priced as, for cost budgets (e.g. an Azure deployment's underlying model). */
+  pricedModel(call: Pick<ClientCall, 'json'>, config: Record<string, unknown>): string | null;
   /** The mask shown as `masked_api_key`, or null when the key stores no secret of that kind. */
   maskedApiKey(masked: Record<string, string>): string | null;
   prepareUpstream(call: UpstreamCall): Promise<UpstreamExchange>;

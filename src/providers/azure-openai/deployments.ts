@@ -15,6 +15,7 @@ export const DeploymentEntry = acceptingBothSpellings(
       .regex(/^(?!\.+$)[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, and not only dots'),
     api_version: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21'),
     alias: z.string().trim().min(1).max(100).optional(),
+    model: z.string().trim().min(1).max(200).optional().openapi({ description: 'The underlying model (e.g. gpt-4o), for cost budgets.' }),
     is_default: z.boolean().optional(),
   }),
 ).openapi('AzureDeployment');
@@ -26,6 +27,8 @@ export interface Deployment {
   api_version: string;
   alias: string | null;
   is_default: boolean;
+  /** The underlying model, for pricing; absent on keys stored before it existed. */
+  model?: string | null;
 }
 
 /** Checks the rules a deployment list must keep, and returns it in stored form. */
@@ -35,6 +38,7 @@ export function checkedDeployments(entries: z.infer<typeof DeploymentList>): Dep
     api_version: entry.api_version,
     alias: entry.alias ?? null,
     is_default: entry.is_default === true,
+    ...(entry.model ? { model: entry.model } : {}),
   }));
   const defaults = deployments.filter((deployment) => deployment.is_default).length;
   if (defaults !== 1) {

@@ -109,6 +109,11 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     };
   },
   maskedApiKey: (masked) => masked.key ?? masked.azure_entra_client_secret ?? null,
+  // Azure is priced by the deployment's underlying model, when the deployment names it.
+  pricedModel(call, config) {
+    const deployment = chooseDeployment((config as unknown as AzureConfig).deployments, call.json?.model);
+    return deployment.model ?? deployment.deployment_name;
+  },
   async prepareUpstream(call) {
     const config = call.config as unknown as AzureConfig;
     const deployment = chooseDeployment(config.deployments, call.json?.model);

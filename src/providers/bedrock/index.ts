@@ -9,7 +9,8 @@ import { invalidRequest, KeygateError } from '../../errors';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authSettings, requestAuth, type AuthConfig, type RequestAuth } from './auth';
 import { toConverseRequest } from './converse-request';
-import { toChatCompletion } from './converse-response';
+import { toChatCompletion, type ChatUsage } from './converse-response';
+import { parseUsage, type Usage } from '../../usage/usage';
 import { converseEventsToSse } from './converse-stream';
 import { bedrockErrorResponse } from './errors';
 import { eventStreamDecoder } from './event-stream';
@@ -68,6 +69,10 @@ function converseUrl(call: UpstreamCall, config: BedrockConfig, modelId: string,
   return `${endpoint}/model/${encodeURIComponent(modelId)}/${stream ? 'converse-stream' : 'converse'}`;
 }
 
+function fromChatUsage(usage: ChatUsage): Usage {
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens };
+}
+
 export const bedrockProvider: ProviderModule<typeof createFields, typeof updateFields> = {
   id: 'bedrock',
   createFields,
@@ -91,6 +96,7 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
     };
   },
   maskedApiKey: (masked) => masked.key ?? masked.aws_secret_access_key ?? null,
+  pricedModel: (call) => (typeof call.json?.model === 'string' ? call.json.model : null),
   async prepareUpstream(call) {
     if (call.method !== 'POST' || call.path !== '/chat/completions') {
       throw invalidRequest('unsupported_for_provider', `Bedrock virtual keys serve POST /v1/chat/completions only, not ${call.method} /v1${call.path}.`);
@@ -113,14 +119,15 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
           if (!upstream.body) throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'Bedrock answered a stream without a body.');
           headers.set('cache-control', 'no-cache');
           const events = upstream.body.pipeThrough(eventStreamDecoder());
-          const onUsage = call.onTokens && ((usage: { total_tokens: number }) => call.onTokens?.(usage.total_tokens));
+          const onUsage = call.onUsage && ((usage: ChatUsage) => call.onUsage?.(fromChatUsage(usage)));
           return new Response(converseEventsToSse(events, { ...meta, includeUsage: converse.includeUsage, ...(onUsage ? { onUsage } : {}) }), { headers });
         }
         const answer = await upstream.json().catch(() => {
           throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'Bedrock answered with a body that is not valid JSON.');
         });
-        const completion = toChatCompletion(answer, meta) as { usage?: { total_tokens?: number } };
-        if (typeof completion.usage?.total_tokens === 'number') call.onTokens?.(completion.usage.total_tokens);
+        const completion = toChatCompletion(answer, meta) as { usage?: unknown };
+        const usage = parseUsage(completion.usage);
+        if (usage) call.onUsage?.(usage);
         return new Response(JSON.stringify(completion), { headers });
       },
     };

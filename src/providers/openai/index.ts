@@ -38,12 +38,13 @@ export const openaiProvider: ProviderModule<typeof createFields, typeof updateFi
   applyUpdate: (fields, current) => (fields.key === undefined ? { config: current.config } : credentialsFor(fields.key)),
   describeConfig: () => ({}),
   maskedApiKey: (masked) => masked.key ?? null,
+  pricedModel: (call) => (typeof call.json?.model === 'string' ? call.json.model : null),
   async prepareUpstream(call) {
     const base = expandTemplate(upstreamTemplate(call.env, 'OPENAI_BASE_URL')).replace(/\/+$/, '');
     const headers = new Headers(call.headers);
     headers.set('authorization', `Bearer ${call.secret.apiKey}`);
     // Streams carry usage only when asked; ask when metering, and keep the extra chunk from the client.
-    const { body, added } = call.onTokens && STREAMED_USAGE_PATHS.has(call.path) ? askingForStreamUsage(call) : { body: call.body, added: false };
+    const { body, added } = call.onUsage && STREAMED_USAGE_PATHS.has(call.path) ? askingForStreamUsage(call) : { body: call.body, added: false };
     const request = new Request(`${base}${call.path}${call.search}`, { method: call.method, headers, body, redirect: 'manual' });
     return added ? { request, relay: relayWithoutAddedUsage } : { request };
   },
