@@ -105,6 +105,10 @@ export function errorBody(error: KeygateError): ErrorBody {
 }
 
 /** The single writer of error responses. */
+export function errorStatus(error: KeygateError): number {
+  return wireShape(error.kind).status;
+}
+
 export function errorResponse(error: KeygateError): Response {
   const shape = wireShape(error.kind);
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8' });

@@ -47,12 +47,13 @@ function chunk(model, delta, finishReason = null) {
  * carries the usage, as OpenAI documents.
  */
 export function fakeStreamFrames(model, includeUsage = false) {
+  // As OpenAI does, a stream that asked for usage carries `"usage":null` on every other chunk.
   const frames = [
     chunk(model, { role: 'assistant', content: '' }),
     chunk(model, { content: 'Hello' }),
     chunk(model, { content: ' from fake' }),
     chunk(model, {}, 'stop'),
-  ];
+  ].map((frame) => (includeUsage ? { ...frame, usage: null } : frame));
   if (includeUsage) frames.push({ ...chunk(model, {}), choices: [], usage: usageFor(model) });
   return frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
 }

@@ -2,12 +2,12 @@
 // included), or when the client goes away. Usage reported on the way is charged; a stream cut
 // short without usage is charged its estimate.
 
-import type { Metering } from '../limits/ledger-client';
+import type { Metering } from '../usage/metering';
 
 export function settledWhenDone(response: Response, metering: Metering): Response {
-  const answered = response.ok;
+  const { status } = response;
   if (!response.body) {
-    metering.finish(answered);
+    metering.finish(status);
     return response;
   }
   const reader = response.body.getReader();
@@ -16,18 +16,18 @@ export function settledWhenDone(response: Response, metering: Metering): Respons
       try {
         const { done, value } = await reader.read();
         if (done) {
-          metering.finish(answered);
+          metering.finish(status);
           controller.close();
         } else {
           controller.enqueue(value);
         }
       } catch (error) {
-        metering.finish(answered);
+        metering.finish(status);
         controller.error(error);
       }
     },
     async cancel(reason) {
-      metering.finish(answered);
+      metering.finish(status);
       await reader.cancel(reason);
     },
   });

@@ -1,14 +1,14 @@
 // The OpenAI-compatible surface. Every `/v1/*` path that is not an admin route lands here, and
 // reads top to bottom: authenticate (middleware) -> resolve the virtual key -> admit against its
-// limits -> provider -> relay -> settle the actual usage.
+// limits -> provider -> relay -> meter the actual usage (ledger and usage history).
 
 import { Hono } from 'hono';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
-import { admitCall, type Metering } from '../limits/ledger-client';
+import { startMetering, type Metering } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
-import { KeygateError } from '../errors';
+import { errorStatus, KeygateError } from '../errors';
 import { VaultError } from '../vault/crypto';
 import { openProviderSecret } from '../vault/virtual-key-secret';
 import { readGatewayRequest, type GatewayRequest } from './gateway-request';
@@ -21,19 +21,18 @@ export function gatewayRoutes() {
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
-    const metering = await admitCall(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
+    const metering = await startMetering(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
     try {
-      const response = await callProvider(c.env, record, call, metering);
-      return metering ? settledWhenDone(response, metering) : response;
+      return settledWhenDone(await callProvider(c.env, record, call, metering), metering);
     } catch (error) {
-      metering?.finish(false);
+      metering.finish(error instanceof KeygateError ? errorStatus(error) : 500);
       throw error;
     }
   });
 }
 
 /** Opens the key's secret, has its provider build the upstream request, and relays the answer. */
-async function callProvider(env: Env, record: VirtualKeyRecord, call: GatewayRequest, metering: Metering | null): Promise<Response> {
+async function callProvider(env: Env, record: VirtualKeyRecord, call: GatewayRequest, metering: Metering): Promise<Response> {
   const provider = providerOf(record);
   // The decrypted secret exists from here until the upstream request is built, and nowhere else.
   const secret = await openProviderSecret(env, record, record.secretEnvelope).catch((error: unknown) => {
@@ -44,14 +43,14 @@ async function callProvider(env: Env, record: VirtualKeyRecord, call: GatewayReq
       `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
     );
   });
-  const onUsage = metering?.onUsage;
+  const onUsage = metering.onUsage;
   const exchange = await provider.prepareUpstream({
     ...call,
     env,
     slug: record.slug,
     config: record.providerConfig,
     secret,
-    ...(onUsage ? { onUsage } : {}),
+    onUsage,
   });
   const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(env));
   const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method, onUsage);

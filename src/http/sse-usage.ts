@@ -50,6 +50,11 @@ export function tapUsage(onUsage: (usage: Usage) => void): TransformStream<Uint8
   });
 }
 
+/** Asking for usage makes every chunk carry `"usage":null`; a client that did not ask never had it. */
+function withoutNullUsage(event: string): string {
+  return event.replace(/,\s*"usage":\s*null(?=\s*[,}])/g, '').replace(/"usage":\s*null\s*,\s*/g, '');
+}
+
 export function withoutUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -61,12 +66,12 @@ export function withoutUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
         const end = match.index + match[0].length;
         const event = pending.slice(0, end);
         pending = pending.slice(end);
-        if (!isUsageOnlyChunk(event)) controller.enqueue(encoder.encode(event));
+        if (!isUsageOnlyChunk(event)) controller.enqueue(encoder.encode(withoutNullUsage(event)));
       }
     },
     flush(controller) {
       pending += decoder.decode();
-      if (pending && !isUsageOnlyChunk(pending)) controller.enqueue(encoder.encode(pending));
+      if (pending && !isUsageOnlyChunk(pending)) controller.enqueue(encoder.encode(withoutNullUsage(pending)));
     },
   });
 }

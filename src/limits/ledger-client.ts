@@ -2,27 +2,14 @@
 
 import { invalidRequest, KeygateError } from '../errors';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
-import { costOf, priceOf, type ModelPrice } from '../usage/prices';
-import type { Usage } from '../usage/usage';
+import { priceOf, type ModelPrice } from '../usage/prices';
 import { sendBudgetAlert } from './budget-alert';
-import { estimateUsage } from './estimate';
 import type { Admission, BudgetAlert, WindowState } from './key-ledger';
 import { budgetPeriod, type BudgetPeriod, type StoredUsageLimits } from './usage-limits';
 
 function ledgerOf(env: Env, record: Pick<VirtualKeyRecord, 'id'>) {
   // Named from the key's id (not its slug), so nothing a key can change moves its ledger.
   return env.KEY_LEDGER.get(env.KEY_LEDGER.idFromName(record.id));
-}
-
-/** Tells the ledger what an admitted call used. Settles exactly once. */
-export interface Metering {
-  /** The call's actual usage, once an answer or a stream reports it. */
-  onUsage(usage: Usage): void;
-  /**
-   * The call is over. Without reported usage, an answered call is charged its estimate (a stream
-   * cut short, say) and a failed one nothing.
-   */
-  finish(answered: boolean): void;
 }
 
 const UNIT_NAMES = { rpm: 'minute', rph: 'hour', rpd: 'day' } as const;
@@ -52,7 +39,7 @@ function refusal(record: VirtualKeyRecord, admission: Exclude<Admission, { admit
 }
 
 /** The price a cost budget charges `model` at; a model without one is refused, never let through free. */
-function requiredPrice(record: VirtualKeyRecord, limits: StoredUsageLimits, model: string | null): ModelPrice {
+export function requiredPrice(record: VirtualKeyRecord, limits: StoredUsageLimits, model: string | null): ModelPrice {
   const found = model === null ? null : priceOf(model, limits.model_prices);
   if (found) return found;
   const name = model ?? '(none)';
@@ -64,52 +51,27 @@ function requiredPrice(record: VirtualKeyRecord, limits: StoredUsageLimits, mode
 }
 
 /**
- * Admits a call against the key's rate limits and budget, or throws 429 / 412. Returns how to
- * report its usage, or null for a key without limits (which never touches the ledger).
- * `pricedModel` is the model a cost budget charges for.
+ * Admits a call against the key's rate limits and budget (`estimate` in the budget's unit), or
+ * throws 429 / 412. Returns the reservation to settle later.
  */
-export async function admitCall(
-  env: Env,
-  context: Pick<ExecutionContext, 'waitUntil'>,
-  record: VirtualKeyRecord,
-  call: { path: string; json: Record<string, unknown> | null },
-  pricedModel: string | null,
-  now: number = Date.now(),
-): Promise<Metering | null> {
+export async function admitToLedger(env: Env, record: VirtualKeyRecord, estimate: number, now: number): Promise<string | null> {
   const limits = record.usageLimits;
-  if (record.rateLimits.length === 0 && !limits) return null;
-  const estimate = estimateUsage(call.path, call.json);
-  const modelPrice = limits?.type === 'cost' ? requiredPrice(record, limits, pricedModel) : null;
-  // What a usage costs in the budget's unit: USD for a cost budget, tokens otherwise.
-  const amountOf = (usage: Pick<Usage, 'promptTokens' | 'completionTokens' | 'totalTokens'>) =>
-    modelPrice ? costOf(usage, modelPrice) : usage.totalTokens;
-  const budget = limits ? { limit: limits.credit_limit, period: budgetPeriod(limits, now), estimate: amountOf(estimate) } : undefined;
+  const budget = limits ? { limit: limits.credit_limit, period: budgetPeriod(limits, now), estimate } : undefined;
   const admission = await ledgerOf(env, record).admit({ rateLimits: record.rateLimits, ...(budget ? { budget } : {}) }, now);
   if (!admission.admitted) throw refusal(record, admission);
+  return admission.reservationId;
+}
 
-  let reported: Usage | null = null;
-  let settled = false;
-  return {
-    onUsage: (usage) => {
-      reported = usage;
-    },
-    finish: (answered) => {
-      if (settled) return;
-      settled = true;
-      const charged = reported ?? (answered ? estimate : { promptTokens: 0, completionTokens: 0, totalTokens: 0 });
-      const settlement = {
-        reservationId: admission.reservationId,
-        tokens: charged.totalTokens,
-        amount: amountOf(charged),
-        ...(limits?.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}),
-      };
-      context.waitUntil(
-        ledgerOf(env, record)
-          .settle(settlement, Date.now())
-          .then((alert) => (alert ? sendBudgetAlert(env, record, alert) : undefined)),
-      );
-    },
-  };
+/** Settles an admitted call in the ledger, and sends the budget alert it may have crossed. */
+export async function settleInLedger(
+  env: Env,
+  record: VirtualKeyRecord,
+  settlement: { reservationId: string | null; tokens: number; amount: number },
+  now: number,
+): Promise<void> {
+  const threshold = record.usageLimits?.alert_threshold;
+  const alert = await ledgerOf(env, record).settle({ ...settlement, ...(threshold !== undefined ? { alertThreshold: threshold } : {}) }, now);
+  if (alert) await sendBudgetAlert(env, record, alert);
 }
 
 export interface LimitsState {

@@ -1,0 +1,57 @@
+// Every gateway request leaves one row of usage history in D1, written after the response:
+// tokens, cost, status, latency, and whether the usage was estimated.
+
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { usageEventsOfKey } from '../src/usage/usage-events';
+import { bedrockAccessKeyBody, uniqueModel } from './support/bedrock';
+import { chat, fakeUpstreamUrl, postKey } from './support/keygate';
+
+async function createKey(body: Record<string, unknown> = { name: 'history', provider: 'openai', key: 'sk-fake-history-0000000000001' }) {
+  const created = (await (await postKey(body)).json()) as { data: { id: string; slug: string } };
+  return created.data;
+}
+
+describe('the usage history', () => {
+  it('records a plain call with its tokens, list-price cost, status and latency', async () => {
+    const { id, slug } = await createKey();
+    await (await chat({ model: `@${slug}/gpt-4o-mini` })).text();
+    const [event] = await usageEventsOfKey(env.DB, id);
+    expect(event).toMatchObject({
+      virtual_key_slug: slug,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      prompt_tokens: 9,
+      completion_tokens: 3,
+      total_tokens: 12,
+      status: 200,
+      estimated: 0,
+    });
+    expect(event!.cost_usd).toBeCloseTo((9 * 0.15 + 3 * 0.6) / 1_000_000, 12);
+    expect(event!.latency_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('records a failed call with its status and no tokens', async () => {
+    const { id, slug } = await createKey();
+    await (await chat({ model: `@${slug}/fail-429` })).text();
+    expect(await usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ status: 429, total_tokens: 0, estimated: 0, cost_usd: null })]);
+  });
+
+  it('records a stream cut short as estimated', async () => {
+    const { id, slug } = await createKey();
+    const testId = crypto.randomUUID();
+    const response = await chat({ model: `@${slug}/hold-stream`, stream: true, max_tokens: 6 }, { 'x-test-id': testId });
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await fetch(`${fakeUpstreamUrl()}/__fake/release?test=${testId}`, { method: 'POST' });
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ estimated: 1, total_tokens: 14, status: 200 })]);
+  });
+
+  it('records a Bedrock stream’s usage from its metadata event', async () => {
+    const { id, slug } = await createKey(bedrockAccessKeyBody());
+    const model = uniqueModel();
+    await (await chat({ model: `@${slug}/${model}`, stream: true })).text();
+    expect(await usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ provider: 'bedrock', model, total_tokens: 12, estimated: 0 })]);
+  });
+});
