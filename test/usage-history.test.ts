@@ -45,7 +45,7 @@ describe('the usage history', () => {
     await reader.read();
     await reader.cancel();
     await fetch(`${fakeUpstreamUrl()}/__fake/release?test=${testId}`, { method: 'POST' });
-    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ estimated: 1, total_tokens: 14, status: 200 })]);
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ estimated: 1, prompt_tokens: 8, completion_tokens: 0, status: 200 })]);
   });
 
   it('records a Bedrock stream’s usage from its metadata event', async () => {

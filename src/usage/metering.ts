@@ -4,7 +4,7 @@
 // and only on a key that has limits.
 
 import { admitToLedger, requiredPrice, settleInLedger } from '../limits/ledger-client';
-import { estimateUsage } from '../limits/estimate';
+import { CHARACTERS_PER_TOKEN, estimateUsage } from '../limits/estimate';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { costOf, priceOf } from './prices';
 import { insertUsageEvent } from './usage-events';
@@ -14,13 +14,20 @@ export interface Metering {
   /** The call's actual usage, once an answer or a stream reports it. */
   onUsage(usage: Usage): void;
   /**
-   * The call is over, with this status. Without reported usage, an answered call is charged its
-   * estimate and recorded as estimated (a stream cut short, say); a failed one is charged nothing.
+   * The call is over, with this status. Without reported usage, an answered call is charged an
+   * estimate and recorded as estimated: for a stream cut short, its prompt estimate plus what it
+   * streamed (about 4 characters a token); otherwise the request's estimate. A failed call is
+   * charged nothing.
    */
-  finish(status: number): void;
+  finish(status: number, stream?: { streamedCharacters: number }): void;
 }
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+function streamedEstimate(estimate: Usage, streamedCharacters: number): Usage {
+  const completionTokens = Math.ceil(streamedCharacters / CHARACTERS_PER_TOKEN);
+  return { promptTokens: estimate.promptTokens, completionTokens, totalTokens: estimate.promptTokens + completionTokens };
+}
 
 export async function startMetering(
   env: Env,
@@ -45,11 +52,11 @@ export async function startMetering(
     onUsage(usage) {
       reported = usage;
     },
-    finish(status) {
+    finish(status, stream) {
       if (finished) return;
       finished = true;
       const answered = status < 400;
-      const charged = reported ?? (answered ? estimate : NO_USAGE);
+      const charged = reported ?? (answered ? (stream ? streamedEstimate(estimate, stream.streamedCharacters) : estimate) : NO_USAGE);
       const now = Date.now();
       if (limited) {
         context.waitUntil(settleInLedger(env, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, now));
