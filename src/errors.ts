@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'conflict'
   | 'rate_limited'
   | 'budget_exhausted'
+  | 'unavailable'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'upstream_unreachable'
@@ -44,7 +45,7 @@ export const forbidden = (code: string, message: string) => new KeygateError('fo
 export const notFound = (code: string, message: string) => new KeygateError('not_found', code, message);
 
 interface WireShape {
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 415 | 429 | 500 | 502 | 504;
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
   /** OpenAI's error `type` vocabulary, so SDK error classes map naturally. */
   type: string;
   /**
@@ -84,6 +85,8 @@ function wireShape(kind: ErrorKind): WireShape {
       return { status: 504, type: 'upstream_error', retryable: false };
     case 'internal':
       return { status: 500, type: 'api_error' };
+    case 'unavailable':
+      return { status: 503, type: 'api_error' };
     default: {
       const unreachable: never = kind;
       throw new Error(`unhandled error kind ${String(unreachable)}`);

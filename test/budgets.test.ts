@@ -107,10 +107,10 @@ describe('budget periods on a controllable clock', () => {
     const monthly = limits({ periodic_reset: 'monthly' });
     const lastSecondOfNovember = Date.UTC(2026, 10, 30, 23, 59, 59);
     const november = budgetPeriod(monthly, lastSecondOfNovember);
-    const first = await stub.admit({ rateLimits: [], budget: { limit: 30, period: november, estimate: 10 } }, lastSecondOfNovember);
+    const first = await stub.admit({ rateLimits: [], budget: { limit: 30, unit: 'tokens', period: november, estimate: 10 } }, lastSecondOfNovember);
     expect(first.admitted).toBe(true);
-    await stub.settle({ reservationId: first.admitted ? first.reservationId : null, tokens: 40, amount: 40 }, lastSecondOfNovember);
-    expect(await stub.admit({ rateLimits: [], budget: { limit: 30, period: november, estimate: 10 } }, lastSecondOfNovember)).toMatchObject({
+    await stub.settle({ reservationId: first.admitted ? first.reservationId : null, tokens: 40, amount: 40, budget: { unit: 'tokens', period: november } }, lastSecondOfNovember);
+    expect(await stub.admit({ rateLimits: [], budget: { limit: 30, unit: 'tokens', period: november, estimate: 10 } }, lastSecondOfNovember)).toMatchObject({
       admitted: false,
       reason: 'budget',
       spent: 40,
@@ -119,7 +119,7 @@ describe('budget periods on a controllable clock', () => {
     const firstOfDecember = Date.UTC(2026, 11, 1);
     const december = budgetPeriod(monthly, firstOfDecember);
     expect(december).toEqual({ start: Date.UTC(2026, 11, 1), end: Date.UTC(2027, 0, 1) });
-    expect((await stub.admit({ rateLimits: [], budget: { limit: 30, period: december, estimate: 10 } }, firstOfDecember)).admitted).toBe(true);
+    expect((await stub.admit({ rateLimits: [], budget: { limit: 30, unit: 'tokens', period: december, estimate: 10 } }, firstOfDecember)).admitted).toBe(true);
   });
 
   it.each([

@@ -231,13 +231,15 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_fake_upstream' });
       const frames = fakeStreamFrames(model, body.stream_options?.include_usage === true);
       response.write(frames[0]);
-      if (model === 'hold-stream') {
+      // `hold-after-text` streams its first words before holding, `hold-stream` only the role.
+      if (model === 'hold-after-text') response.write(frames[1]);
+      if (model === 'hold-stream' || model === 'hold-after-text') {
         await new Promise((resolve) => {
           releases.set(testId, resolve);
           setTimeout(resolve, 10_000);
         });
       }
-      for (const frame of frames.slice(1)) response.write(frame);
+      for (const frame of frames.slice(model === 'hold-after-text' ? 2 : 1)) response.write(frame);
       return response.end();
     }
 

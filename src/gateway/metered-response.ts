@@ -2,10 +2,9 @@
 // included), or when the client goes away. The text a stream delivered is counted on the way, so
 // a stream cut off before its usage arrived can be charged an estimate of what it streamed.
 
+import { sseEventSplitter, streamedTextLength } from '../http/sse-usage';
 import type { Metering } from '../usage/metering';
 
-// The `content` strings of OpenAI-shaped chunks (`delta.content`), escaped as they are on the wire.
-const CONTENT = /"content":"((?:[^"\\]|\\.)*)"/g;
 
 export function settledWhenDone(response: Response, metering: Metering): Response {
   const { status } = response;
@@ -16,6 +15,7 @@ export function settledWhenDone(response: Response, metering: Metering): Respons
   const isStream = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
   const decoder = new TextDecoder();
   let streamedCharacters = 0;
+  const splitEvents = sseEventSplitter((event) => (streamedCharacters += streamedTextLength(event)));
   const finish = () => metering.finish(status, isStream ? { streamedCharacters } : undefined);
   const reader = response.body.getReader();
   const body = new ReadableStream<Uint8Array>({
@@ -27,7 +27,7 @@ export function settledWhenDone(response: Response, metering: Metering): Respons
           controller.close();
           return;
         }
-        if (isStream) for (const match of decoder.decode(value, { stream: true }).matchAll(CONTENT)) streamedCharacters += match[1]!.length;
+        if (isStream) splitEvents(decoder.decode(value, { stream: true }));
         controller.enqueue(value);
       } catch (error) {
         finish();

@@ -55,6 +55,43 @@ function withoutNullUsage(event: string): string {
   return event.replace(/,\s*"usage":\s*null(?=\s*[,}])/g, '').replace(/"usage":\s*null\s*,\s*/g, '');
 }
 
+/**
+ * The characters of generated text in one OpenAI-shaped SSE event: chat `delta.content` and tool
+ * call arguments, completion `text`, and the Responses API's `delta`.
+ */
+export function streamedTextLength(event: string): number {
+  const data = /^data: ?(.*)$/m.exec(event)?.[1];
+  if (!data || data === '[DONE]') return 0;
+  try {
+    const parsed = JSON.parse(data) as { choices?: unknown; type?: unknown; delta?: unknown };
+    let length = typeof parsed.type === 'string' && typeof parsed.delta === 'string' ? parsed.delta.length : 0;
+    for (const choice of Array.isArray(parsed.choices) ? parsed.choices : []) {
+      const { delta, text } = (choice ?? {}) as { delta?: { content?: unknown; tool_calls?: unknown }; text?: unknown };
+      if (typeof text === 'string') length += text.length;
+      if (typeof delta?.content === 'string') length += delta.content.length;
+      for (const call of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
+        const argumentsText = (call as { function?: { arguments?: unknown } })?.function?.arguments;
+        if (typeof argumentsText === 'string') length += argumentsText.length;
+      }
+    }
+    return length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Splits SSE text into whole events across chunk boundaries. */
+export function sseEventSplitter(onEvent: (event: string) => void): (text: string) => void {
+  let pending = '';
+  return (text) => {
+    pending += text;
+    for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
+      onEvent(pending.slice(0, match.index));
+      pending = pending.slice(match.index + match[0].length);
+    }
+  };
+}
+
 export function withoutUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();

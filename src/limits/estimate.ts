@@ -12,14 +12,24 @@ export const CHARACTERS_PER_TOKEN = 4;
 const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMING_TOKENS = 3;
 
-function textTokens(value: unknown): number {
-  if (typeof value === 'string') return Math.ceil(value.length / CHARACTERS_PER_TOKEN);
-  if (Array.isArray(value)) return value.reduce((sum: number, part) => sum + textTokens(part), 0);
-  if (value !== null && typeof value === 'object') {
-    const { text, content } = value as { text?: unknown; content?: unknown };
-    return textTokens(text) + textTokens(content);
+// Message content nests (parts inside content inside messages); anything deeper is not text a
+// model reads, and walking it without a bound would let a crafted body exhaust the stack.
+const MAX_DEPTH = 8;
+
+function textTokens(root: unknown): number {
+  let tokens = 0;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { value, depth } = item;
+    if (typeof value === 'string') tokens += Math.ceil(value.length / CHARACTERS_PER_TOKEN);
+    else if (depth >= MAX_DEPTH) continue;
+    else if (Array.isArray(value)) for (const part of value) pending.push({ value: part, depth: depth + 1 });
+    else if (value !== null && typeof value === 'object') {
+      const { text, content } = value as { text?: unknown; content?: unknown };
+      pending.push({ value: text, depth: depth + 1 }, { value: content, depth: depth + 1 });
+    }
   }
-  return 0;
+  return tokens;
 }
 
 function promptTokens(body: Record<string, unknown>): number {

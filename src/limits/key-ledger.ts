@@ -1,13 +1,15 @@
 // The ledger of one virtual key: a Durable Object, so every request for the key, from every edge
-// location, is admitted and counted in one single-threaded, strongly consistent place. No limit
+// location, is admitted and counted in one single-threaded, strongly consistent place. No count
 // lives in KV or isolate memory.
 //
 // - Rate limits: fixed, UTC-aligned windows (minute, hour, day), so "10 rpm" means exactly 10
-//   admitted requests per calendar minute.
+//   admitted requests per calendar minute. Token limits count in-flight estimates until the
+//   actual tokens replace them, so a burst cannot slip past them either.
 // - Budget: a request is admitted while spent plus the estimates of requests still in flight is
 //   below the limit; it reserves its own estimate until it settles to its actual usage. So the
 //   request that crosses the budget is the last one admitted.
-// Callers pass `now`, which keeps the ledger testable on any clock.
+// Callers pass `now` (which keeps the ledger testable on any clock), but the ledger's time never
+// goes backwards: a caller whose clock lags cannot reopen a window or a period.
 
 import { DurableObject } from 'cloudflare:workers';
 import { RATE_LIMIT_UNITS, windowOf, type RateLimitRule, type RateLimitUnit } from './rate-limit-rules';
@@ -16,17 +18,34 @@ import type { BudgetPeriod } from './usage-limits';
 type CounterKind = RateLimitRule['type'];
 /** `${kind}:${unit}:${window start}` -> count. */
 type Counters = Record<string, number>;
+type BudgetUnit = 'tokens' | 'cost';
+
+interface Reservation {
+  /** The estimate held against the budget, in its unit. */
+  amount: number;
+  /** The estimated tokens counted against token limits, in the windows below. */
+  tokens: number;
+  windows: Record<RateLimitUnit, number>;
+  at: number;
+}
 
 interface BudgetState {
+  unit: BudgetUnit | null;
   periodStart: number;
   /** In the budget's unit: tokens, or USD for a cost budget. */
   spent: number;
-  /** Admitted requests not settled yet: id -> estimated amount and when they were admitted. */
-  reservations: Record<string, { tokens: number; at: number }>;
   /** The period whose alert threshold was crossed, so the alert fires once per period. */
   alertedPeriodStart?: number;
-  /** The latest alerts, newest last. */
   alerts?: BudgetAlert[];
+}
+
+interface LedgerState {
+  counters: Counters;
+  budget: BudgetState;
+  reservations: Record<string, Reservation>;
+  /** Reservations that outlived RESERVATION_LIFETIME_MS and were charged their estimate. */
+  expired: Record<string, { charged: number; at: number }>;
+  latestNow: number;
 }
 
 export interface BudgetAlert {
@@ -36,18 +55,33 @@ export interface BudgetAlert {
   period_start: string;
 }
 
-const KEPT_ALERTS = 20;
+export interface BudgetRequest {
+  limit: number;
+  unit: BudgetUnit;
+  period: BudgetPeriod;
+  /** In the budget's unit. */
+  estimate: number;
+}
 
 export interface AdmissionRequest {
   rateLimits: RateLimitRule[];
-  /** `estimate` is in the budget's unit (tokens or USD). */
-  budget?: { limit: number; period: BudgetPeriod; estimate: number };
+  budget?: BudgetRequest;
+  /** Tokens the call will probably use, held against token limits until it settles. */
+  estimatedTokens?: number;
 }
 
 export type Admission =
   | { admitted: true; reservationId: string | null }
   | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
   | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null };
+
+export interface Settlement {
+  reservationId: string | null;
+  tokens: number;
+  /** In the budget's unit. */
+  amount: number;
+  budget?: { unit: BudgetUnit; period: BudgetPeriod; alertThreshold?: number };
+}
 
 export interface WindowState {
   type: CounterKind;
@@ -59,74 +93,87 @@ export interface WindowState {
 }
 
 const UNITS = Object.keys(RATE_LIMIT_UNITS) as RateLimitUnit[];
-// A reservation whose request never settled (its Worker died) stops holding budget after this.
-const RESERVATION_LIFETIME_MS = 15 * 60 * 1000;
+// A request that has not settled after this (its Worker died, say) is charged its estimate, so a
+// lost settlement never lets a budget through free; a late settlement still corrects the charge.
+const RESERVATION_LIFETIME_MS = 60 * 60 * 1000;
+const EXPIRED_KEPT_MS = 24 * 60 * 60 * 1000;
+const KEPT_ALERTS = 20;
 
 const counterKey = (kind: CounterKind, unit: RateLimitUnit, windowStart: number) => `${kind}:${unit}:${windowStart}`;
+const positive = (value: number) => (Number.isFinite(value) && value > 0 ? value : 0);
 
 export class KeyLedger extends DurableObject<Env> {
-  #counters: Counters = {};
-  #budget: BudgetState = { periodStart: 0, spent: 0, reservations: {} };
+  #state: LedgerState = { counters: {}, budget: { unit: null, periodStart: 0, spent: 0 }, reservations: {}, expired: {}, latestNow: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      this.#counters = (await ctx.storage.get<Counters>('counters')) ?? this.#counters;
-      this.#budget = (await ctx.storage.get<BudgetState>('budget')) ?? this.#budget;
+      this.#state = { ...this.#state, ...((await ctx.storage.get<LedgerState>('ledger')) ?? {}) };
     });
   }
 
   /** Admits a request if every rate limit has room and the budget is not spent, and counts it. */
-  async admit(request: AdmissionRequest, now: number): Promise<Admission> {
-    this.#dropOldWindows(now);
+  async admit(request: AdmissionRequest, callerNow: number): Promise<Admission> {
+    const now = this.#tick(callerNow);
     for (const rule of request.rateLimits) {
       const window = windowOf(rule.unit, now);
-      const used = this.#counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
+      const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       if (used >= rule.value) {
         return { admitted: false, reason: 'rate_limit', rule, used, retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)) };
       }
     }
-    let reservationId: string | null = null;
     if (request.budget) {
-      const { limit, period, estimate } = request.budget;
-      this.#enterPeriod(period, now);
-      if (this.#budget.spent + this.#reserved() >= limit) {
-        return { admitted: false, reason: 'budget', limit, spent: this.#budget.spent, resetsAt: period.end };
+      const { limit, period } = request.budget;
+      this.#enterPeriod(request.budget);
+      if (this.#state.budget.spent + this.#reserved() >= limit) {
+        return { admitted: false, reason: 'budget', limit, spent: this.#state.budget.spent, resetsAt: period.end };
       }
-      reservationId = crypto.randomUUID();
-      this.#budget.reservations[reservationId] = { tokens: estimate, at: now };
     }
     this.#add('requests', 1, now);
+    let reservationId: string | null = null;
+    const tokens = request.rateLimits.some((rule) => rule.type === 'tokens') ? Math.round(positive(request.estimatedTokens ?? 0)) : 0;
+    if (request.budget || tokens > 0) {
+      reservationId = crypto.randomUUID();
+      this.#add('tokens', tokens, now);
+      const windows = Object.fromEntries(UNITS.map((unit) => [unit, windowOf(unit, now).start])) as Record<RateLimitUnit, number>;
+      this.#state.reservations[reservationId] = { amount: positive(request.budget?.estimate ?? 0), tokens, windows, at: now };
+    }
     await this.#save();
     return { admitted: true, reservationId };
   }
 
   /**
-   * Settles an admitted request: counts its tokens for rate limits, charges `amount` (in the
-   * budget's unit) and frees its reservation. Returns the alert when this charge crossed the
-   * alert threshold for the first time in the period.
+   * Settles a request: its actual tokens replace its estimate in the token counts, its actual
+   * amount is charged to the budget. Returns the alert when this charge crossed the alert
+   * threshold for the first time in the period.
    */
-  async settle(
-    settlement: { reservationId: string | null; tokens: number; amount: number; alertThreshold?: number },
-    now: number,
-  ): Promise<BudgetAlert | null> {
-    const tokens = Number.isFinite(settlement.tokens) && settlement.tokens > 0 ? Math.round(settlement.tokens) : 0;
-    const amount = Number.isFinite(settlement.amount) && settlement.amount > 0 ? settlement.amount : 0;
-    this.#dropOldWindows(now);
-    if (tokens > 0) this.#add('tokens', tokens, now);
-    let alert: BudgetAlert | null = null;
-    const { reservationId, alertThreshold } = settlement;
-    if (reservationId !== null && reservationId in this.#budget.reservations) {
-      delete this.#budget.reservations[reservationId];
-      const before = this.#budget.spent;
-      this.#budget.spent += amount;
-      const firstCrossing = this.#budget.alertedPeriodStart !== this.#budget.periodStart;
-      if (alertThreshold !== undefined && before < alertThreshold && this.#budget.spent >= alertThreshold && firstCrossing) {
-        alert = { at: new Date(now).toISOString(), threshold: alertThreshold, spent: this.#budget.spent, period_start: new Date(this.#budget.periodStart).toISOString() };
-        this.#budget.alertedPeriodStart = this.#budget.periodStart;
-        this.#budget.alerts = [...(this.#budget.alerts ?? []), alert].slice(-KEPT_ALERTS);
+  async settle(settlement: Settlement, callerNow: number): Promise<BudgetAlert | null> {
+    const now = this.#tick(callerNow);
+    const tokens = Math.round(positive(settlement.tokens));
+    const amount = positive(settlement.amount);
+    if (settlement.budget) this.#enterPeriod(settlement.budget);
+    const reservation = settlement.reservationId === null ? undefined : this.#state.reservations[settlement.reservationId];
+    const expired = settlement.reservationId === null ? undefined : this.#state.expired[settlement.reservationId];
+
+    let charge = 0;
+    if (reservation) {
+      delete this.#state.reservations[settlement.reservationId!];
+      for (const unit of UNITS) {
+        const current = windowOf(unit, now).start;
+        // In the window the estimate was counted in, the actual replaces it; in a later one it is new.
+        const delta = reservation.windows[unit] === current ? tokens - reservation.tokens : tokens;
+        const key = counterKey('tokens', unit, current);
+        this.#state.counters[key] = Math.max(0, (this.#state.counters[key] ?? 0) + delta);
+      }
+      charge = settlement.budget ? amount : 0;
+    } else {
+      this.#add('tokens', tokens, now);
+      if (expired) {
+        delete this.#state.expired[settlement.reservationId!];
+        charge = settlement.budget ? amount - expired.charged : 0;
       }
     }
+    const alert = charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
     await this.#save();
     return alert;
   }
@@ -134,45 +181,73 @@ export class KeyLedger extends DurableObject<Env> {
   /** Each rate limit's current window, and the budget's state, for retrieve. */
   async state(
     rules: RateLimitRule[],
-    period: BudgetPeriod | null,
-    now: number,
+    budget: { unit: BudgetUnit; period: BudgetPeriod } | null,
+    callerNow: number,
   ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[] }> {
-    if (period) this.#enterPeriod(period, now);
+    const now = this.#tick(callerNow);
+    if (budget) this.#enterPeriod(budget);
     const windows = rules.map((rule) => {
       const window = windowOf(rule.unit, now);
-      const used = this.#counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
+      const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
-    return { windows, spent: period ? this.#budget.spent : 0, reserved: period ? this.#reserved() : 0, alerts: this.#budget.alerts ?? [] };
+    return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [] };
   }
 
-  #enterPeriod(period: BudgetPeriod, now: number): void {
-    if (this.#budget.periodStart !== period.start) this.#budget = { ...this.#budget, periodStart: period.start, spent: 0 };
-    for (const [id, reservation] of Object.entries(this.#budget.reservations)) {
-      if (now - reservation.at > RESERVATION_LIFETIME_MS) delete this.#budget.reservations[id];
+  /** The ledger's time: never earlier than any time it has seen. Old windows and reservations go. */
+  #tick(callerNow: number): number {
+    const now = Math.max(callerNow, this.#state.latestNow);
+    this.#state.latestNow = now;
+    for (const key of Object.keys(this.#state.counters)) {
+      const [, unit, start] = key.split(':') as [CounterKind, RateLimitUnit, string];
+      if (Number(start) < windowOf(unit, now).start) delete this.#state.counters[key];
+    }
+    for (const [id, reservation] of Object.entries(this.#state.reservations)) {
+      if (now - reservation.at <= RESERVATION_LIFETIME_MS) continue;
+      delete this.#state.reservations[id];
+      this.#state.budget.spent += reservation.amount;
+      this.#state.expired[id] = { charged: reservation.amount, at: now };
+    }
+    for (const [id, expired] of Object.entries(this.#state.expired)) if (now - expired.at > EXPIRED_KEPT_MS) delete this.#state.expired[id];
+    return now;
+  }
+
+  /** Moves the budget into `period` (never back), starting afresh when its unit changed. */
+  #enterPeriod(budget: { unit: BudgetUnit; period: BudgetPeriod }): void {
+    const current = this.#state.budget;
+    if (current.unit !== budget.unit) {
+      this.#state.budget = { unit: budget.unit, periodStart: budget.period.start, spent: 0, alerts: current.alerts ?? [] };
+    } else if (budget.period.start > current.periodStart) {
+      this.#state.budget = { ...current, periodStart: budget.period.start, spent: 0 };
     }
   }
 
+  #charge(amount: number, now: number, alertThreshold: number | undefined): BudgetAlert | null {
+    const budget = this.#state.budget;
+    const before = budget.spent;
+    budget.spent = Math.max(0, budget.spent + amount);
+    const crossed = alertThreshold !== undefined && before < alertThreshold && budget.spent >= alertThreshold;
+    if (!crossed || budget.alertedPeriodStart === budget.periodStart) return null;
+    const alert = { at: new Date(now).toISOString(), threshold: alertThreshold, spent: budget.spent, period_start: new Date(budget.periodStart).toISOString() };
+    budget.alertedPeriodStart = budget.periodStart;
+    budget.alerts = [...(budget.alerts ?? []), alert].slice(-KEPT_ALERTS);
+    return alert;
+  }
+
   #reserved(): number {
-    return Object.values(this.#budget.reservations).reduce((sum, reservation) => sum + reservation.tokens, 0);
+    return Object.values(this.#state.reservations).reduce((sum, reservation) => sum + reservation.amount, 0);
   }
 
   // Every unit is counted, whatever rules exist now, so a rule added mid-window starts from the truth.
   #add(kind: CounterKind, amount: number, now: number): void {
+    if (amount === 0) return;
     for (const unit of UNITS) {
       const key = counterKey(kind, unit, windowOf(unit, now).start);
-      this.#counters[key] = (this.#counters[key] ?? 0) + amount;
-    }
-  }
-
-  #dropOldWindows(now: number): void {
-    for (const key of Object.keys(this.#counters)) {
-      const [, unit, start] = key.split(':') as [CounterKind, RateLimitUnit, string];
-      if (Number(start) < windowOf(unit, now).start) delete this.#counters[key];
+      this.#state.counters[key] = (this.#state.counters[key] ?? 0) + amount;
     }
   }
 
   async #save(): Promise<void> {
-    await this.ctx.storage.put({ counters: this.#counters, budget: this.#budget });
+    await this.ctx.storage.put('ledger', this.#state);
   }
 }

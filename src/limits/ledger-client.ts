@@ -50,14 +50,32 @@ export function requiredPrice(record: VirtualKeyRecord, limits: StoredUsageLimit
   );
 }
 
+/** The ledger's own failures (overload, an outage) are the gateway's, not the client's: 503. */
+async function fromLedger<Result>(slug: string, call: () => Promise<Result>): Promise<Result> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof KeygateError) throw error;
+    throw new KeygateError('unavailable', 'ledger_unavailable', `The limits ledger of virtual key ${slug} could not be reached; try again shortly.`);
+  }
+}
+
 /**
- * Admits a call against the key's rate limits and budget (`estimate` in the budget's unit), or
- * throws 429 / 412. Returns the reservation to settle later.
+ * Admits a call against the key's rate limits and budget, or throws 429 / 412. `estimate` is in
+ * the budget's unit; `estimatedTokens` is held against token limits. Returns the reservation.
  */
-export async function admitToLedger(env: Env, record: VirtualKeyRecord, estimate: number, now: number): Promise<string | null> {
+export async function admitToLedger(
+  env: Env,
+  record: VirtualKeyRecord,
+  estimate: { amount: number; tokens: number },
+  now: number,
+): Promise<string | null> {
   const limits = record.usageLimits;
-  const budget = limits ? { limit: limits.credit_limit, period: budgetPeriod(limits, now), estimate } : undefined;
-  const admission = await ledgerOf(env, record).admit({ rateLimits: record.rateLimits, ...(budget ? { budget } : {}) }, now);
+  const budget = limits ? { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate: estimate.amount } : undefined;
+  const admission: Admission = await fromLedger(record.slug, async () => {
+    const answer = await ledgerOf(env, record).admit({ rateLimits: record.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}) }, now);
+    return answer as Admission;
+  });
   if (!admission.admitted) throw refusal(record, admission);
   return admission.reservationId;
 }
@@ -69,8 +87,11 @@ export async function settleInLedger(
   settlement: { reservationId: string | null; tokens: number; amount: number },
   now: number,
 ): Promise<void> {
-  const threshold = record.usageLimits?.alert_threshold;
-  const alert = await ledgerOf(env, record).settle({ ...settlement, ...(threshold !== undefined ? { alertThreshold: threshold } : {}) }, now);
+  const limits = record.usageLimits;
+  const budget = limits
+    ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
+    : undefined;
+  const alert = await ledgerOf(env, record).settle({ ...settlement, ...(budget ? { budget } : {}) }, now);
   if (alert) await sendBudgetAlert(env, record, alert);
 }
 
@@ -83,6 +104,7 @@ export interface LimitsState {
 export async function limitsState(env: Env, record: VirtualKeyRecord, now: number = Date.now()): Promise<LimitsState> {
   if (record.rateLimits.length === 0 && !record.usageLimits) return { windows: [], budget: null };
   const period = record.usageLimits ? budgetPeriod(record.usageLimits, now) : null;
-  const state = await ledgerOf(env, record).state(record.rateLimits, period, now);
+  const budget = record.usageLimits && period ? { unit: record.usageLimits.type, period } : null;
+  const state = await fromLedger(record.slug, () => ledgerOf(env, record).state(record.rateLimits, budget, now));
   return { windows: state.windows, budget: period ? { spent: state.spent, reserved: state.reserved, period, alerts: state.alerts } : null };
 }

@@ -6,7 +6,8 @@
 import { admitToLedger, requiredPrice, settleInLedger } from '../limits/ledger-client';
 import { CHARACTERS_PER_TOKEN, estimateUsage } from '../limits/estimate';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
-import { costOf, priceOf } from './prices';
+import { errorStatus, KeygateError } from '../errors';
+import { costOf, priceOf, type ModelPrice } from './prices';
 import { insertUsageEvent } from './usage-events';
 import type { Usage } from './usage';
 
@@ -29,6 +30,11 @@ function streamedEstimate(estimate: Usage, streamedCharacters: number): Usage {
   return { promptTokens: estimate.promptTokens, completionTokens, totalTokens: estimate.promptTokens + completionTokens };
 }
 
+/** Calls that generate (a JSON body naming a model) are estimated and priced; others (GET /models, uploads) are not. */
+function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
+  return call.json !== null && typeof call.json.model === 'string';
+}
+
 export async function startMetering(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
@@ -38,13 +44,48 @@ export async function startMetering(
 ): Promise<Metering> {
   const startedAt = Date.now();
   const limits = record.usageLimits;
-  const estimate = estimateUsage(call.path, call.json);
-  const budgetPrice = limits?.type === 'cost' ? requiredPrice(record, limits, pricedModel) : null;
-  const listPrice = budgetPrice ?? (pricedModel === null ? null : priceOf(pricedModel, limits?.model_prices));
-  // What a usage costs in the budget's unit: USD for a cost budget, tokens otherwise.
-  const budgetAmount = (usage: Usage) => (budgetPrice ? costOf(usage, budgetPrice) : usage.totalTokens);
+  const generation = isGeneration(call);
+  const estimate = generation ? estimateUsage(call.path, call.json) : NO_USAGE;
   const limited = record.rateLimits.length > 0 || limits !== null;
-  const reservationId = limited ? await admitToLedger(env, record, budgetAmount(estimate), startedAt) : null;
+
+  const writeEvent = (charged: Usage, status: number, estimated: boolean, costUsd: number | null) => {
+    const now = Date.now();
+    const event = {
+      id: crypto.randomUUID(),
+      workspaceId: record.workspaceId,
+      virtualKeyId: record.id,
+      virtualKeySlug: record.slug,
+      provider: record.provider,
+      model: pricedModel,
+      ...charged,
+      costUsd,
+      status,
+      latencyMs: now - startedAt,
+      estimated,
+      createdAt: new Date(now).toISOString(),
+    };
+    context.waitUntil(
+      insertUsageEvent(env.DB, event).catch((error: unknown) =>
+        console.error(JSON.stringify({ level: 'warn', code: 'usage_event_not_written', slug: record.slug, message: error instanceof Error ? error.message : '' })),
+      ),
+    );
+  };
+
+  let reservationId: string | null = null;
+  let budgetPrice: ModelPrice | null = null;
+  try {
+    budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
+    if (limited) {
+      reservationId = await admitToLedger(env, record, { amount: budgetPrice ? costOf(estimate, budgetPrice) : estimate.totalTokens, tokens: estimate.totalTokens }, startedAt);
+    }
+  } catch (error) {
+    // A refused call is history too: the analytics will want to see what was refused.
+    writeEvent(NO_USAGE, error instanceof KeygateError ? errorStatus(error) : 500, false, null);
+    throw error;
+  }
+  const listPrice = budgetPrice ?? (pricedModel === null || !generation ? null : priceOf(pricedModel, limits?.model_prices));
+  // What a usage costs in the budget's unit: USD for a cost budget, tokens otherwise.
+  const budgetAmount = (usage: Usage) => (limits?.type === 'cost' ? (budgetPrice ? costOf(usage, budgetPrice) : 0) : usage.totalTokens);
 
   let reported: Usage | null = null;
   let finished = false;
@@ -56,30 +97,16 @@ export async function startMetering(
       if (finished) return;
       finished = true;
       const answered = status < 400;
-      const charged = reported ?? (answered ? (stream ? streamedEstimate(estimate, stream.streamedCharacters) : estimate) : NO_USAGE);
-      const now = Date.now();
+      const estimated = reported === null && answered && generation;
+      const charged = reported ?? (estimated ? (stream ? streamedEstimate(estimate, stream.streamedCharacters) : estimate) : NO_USAGE);
       if (limited) {
-        context.waitUntil(settleInLedger(env, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, now));
+        context.waitUntil(
+          settleInLedger(env, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, Date.now()).catch((error: unknown) =>
+            console.error(JSON.stringify({ level: 'warn', code: 'ledger_settle_failed', slug: record.slug, message: error instanceof Error ? error.message : '' })),
+          ),
+        );
       }
-      const event = {
-        id: crypto.randomUUID(),
-        workspaceId: record.workspaceId,
-        virtualKeyId: record.id,
-        virtualKeySlug: record.slug,
-        provider: record.provider,
-        model: pricedModel,
-        ...charged,
-        costUsd: listPrice ? costOf(charged, listPrice) : null,
-        status,
-        latencyMs: now - startedAt,
-        estimated: reported === null && answered,
-        createdAt: new Date(now).toISOString(),
-      };
-      context.waitUntil(
-        insertUsageEvent(env.DB, event).catch((error: unknown) =>
-          console.error(JSON.stringify({ level: 'warn', code: 'usage_event_not_written', slug: record.slug, message: error instanceof Error ? error.message : '' })),
-        ),
-      );
+      writeEvent(charged, status, estimated, listPrice ? costOf(charged, listPrice) : null);
     },
   };
 }
