@@ -134,3 +134,25 @@ describe('the usage history of refused and other calls', () => {
     expect(response.status).not.toBe(500);
   });
 });
+
+describe('limits changed while some Workers still hold the old record', () => {
+  it('apply at once: the ledger corrects a caller with an older revision', async () => {
+    const stub = ledger();
+    const oldBudget = { limit: 20, unit: 'tokens' as const, period: lifetime, estimate: 10 };
+    await stub.configure({ revision: 1, rateLimits: [], usageLimits: { credit_limit: 20, type: 'tokens', period_anchor: '2026-11-01T00:00:00.000Z' } });
+    const first = await stub.admit({ revision: 1, rateLimits: [], budget: oldBudget }, 1000);
+    await stub.settle({ revision: 1, reservationId: first.admitted ? first.reservationId : null, tokens: 25, amount: 25, budget: { unit: 'tokens', period: lifetime } }, 1000);
+    expect(await stub.admit({ revision: 1, rateLimits: [], budget: oldBudget }, 2000)).toMatchObject({ admitted: false, reason: 'budget' });
+
+    // The budget is raised (revision 2); a Worker in another location still has revision 1.
+    await stub.configure({ revision: 2, rateLimits: [], usageLimits: { credit_limit: 100, type: 'tokens', period_anchor: '2026-11-01T00:00:00.000Z' } });
+    expect((await stub.admit({ revision: 1, rateLimits: [], budget: oldBudget }, 3000)).admitted).toBe(true);
+
+    // Then a rate limit is added (revision 3): the stale Worker is held to it too.
+    await stub.configure({ revision: 3, rateLimits: [{ type: 'requests', unit: 'rpd', value: 1 }], usageLimits: null });
+    expect(await stub.admit({ revision: 1, rateLimits: [], budget: oldBudget }, 4000)).toMatchObject({ admitted: false, reason: 'rate_limit' });
+    // An older push never replaces a newer one.
+    await stub.configure({ revision: 2, rateLimits: [], usageLimits: null });
+    expect(await stub.admit({ revision: 1, rateLimits: [] }, 5000)).toMatchObject({ admitted: false, reason: 'rate_limit' });
+  });
+});

@@ -4,7 +4,7 @@
 import type { z } from '@hono/zod-openapi';
 import { invalidRequest, KeygateError, notFound } from '../errors';
 import type { Principal } from '../http/context';
-import { limitsState } from '../limits/ledger-client';
+import { configureLedger, limitsState } from '../limits/ledger-client';
 import { findProvider, providerOf } from '../providers/registry';
 import { newSlug, newVirtualKeyId } from '../store/identifiers';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
@@ -89,6 +89,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     updatedAt: now,
   };
   await insertVirtualKey(env.DB, record);
+  if (hasLimits(record)) await pushLimitsToLedger(env, record);
   return record;
 }
 
@@ -144,8 +145,26 @@ export async function updateVirtualKeyBySlug(
     await getVirtualKey(env, principal, slug); // 404 if it was deleted meanwhile
     throw new KeygateError('conflict', 'concurrent_update', `Virtual key ${slug} was changed by another request; read it again and retry.`);
   }
+  const saved = { ...updated, revision: current.revision + 1 };
   await evictFromCache(env, slug);
-  return { ...updated, revision: current.revision + 1 };
+  if (hasLimits(current) || hasLimits(saved)) await pushLimitsToLedger(env, saved);
+  return saved;
+}
+
+function hasLimits(record: VirtualKeyRecord): boolean {
+  return record.rateLimits.length > 0 || record.usageLimits !== null;
+}
+
+/**
+ * The change is already in D1; the ledger copy only speeds it up for Workers holding an older
+ * record, so a failure here is logged rather than reported as a failed change.
+ */
+async function pushLimitsToLedger(env: Env, record: VirtualKeyRecord): Promise<void> {
+  try {
+    await configureLedger(env, record);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', code: 'ledger_configure_failed', slug: record.slug, message: error instanceof Error ? error.message : '' }));
+  }
 }
 
 export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string): Promise<void> {

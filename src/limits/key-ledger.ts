@@ -13,7 +13,7 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { RATE_LIMIT_UNITS, windowOf, type RateLimitRule, type RateLimitUnit } from './rate-limit-rules';
-import type { BudgetPeriod } from './usage-limits';
+import { budgetPeriod, type BudgetPeriod, type StoredUsageLimits } from './usage-limits';
 
 type CounterKind = RateLimitRule['type'];
 /** `${kind}:${unit}:${window start}` -> count. */
@@ -39,7 +39,19 @@ interface BudgetState {
   alerts?: BudgetAlert[];
 }
 
+/**
+ * A key's limits as of a revision of its record. The admin API pushes them here on every change, so
+ * a Worker still holding an older copy of the record (KV is eventually consistent) is corrected
+ * by the ledger at once: raised, lowered or removed limits apply everywhere immediately.
+ */
+export interface LedgerSettings {
+  revision: number;
+  rateLimits: RateLimitRule[];
+  usageLimits: StoredUsageLimits | null;
+}
+
 interface LedgerState {
+  settings?: LedgerSettings;
   counters: Counters;
   budget: BudgetState;
   reservations: Record<string, Reservation>;
@@ -64,6 +76,8 @@ export interface BudgetRequest {
 }
 
 export interface AdmissionRequest {
+  /** The revision of the record the caller read its limits from. */
+  revision?: number;
   rateLimits: RateLimitRule[];
   budget?: BudgetRequest;
   /** Tokens the call will probably use, held against token limits until it settles. */
@@ -76,6 +90,7 @@ export type Admission =
   | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null };
 
 export interface Settlement {
+  revision?: number;
   reservationId: string | null;
   tokens: number;
   /** In the budget's unit. */
@@ -112,9 +127,17 @@ export class KeyLedger extends DurableObject<Env> {
     });
   }
 
+  /** Stores a key's limits; an older revision never replaces a newer one. */
+  async configure(settings: LedgerSettings): Promise<void> {
+    if (this.#state.settings && this.#state.settings.revision > settings.revision) return;
+    this.#state.settings = settings;
+    await this.#save();
+  }
+
   /** Admits a request if every rate limit has room and the budget is not spent, and counts it. */
-  async admit(request: AdmissionRequest, callerNow: number): Promise<Admission> {
+  async admit(callerRequest: AdmissionRequest, callerNow: number): Promise<Admission> {
     const now = this.#tick(callerNow);
+    const request = this.#current(callerRequest, now);
     for (const rule of request.rateLimits) {
       const window = windowOf(rule.unit, now);
       const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
@@ -147,8 +170,9 @@ export class KeyLedger extends DurableObject<Env> {
    * amount is charged to the budget. Returns the alert when this charge crossed the alert
    * threshold for the first time in the period.
    */
-  async settle(settlement: Settlement, callerNow: number): Promise<BudgetAlert | null> {
+  async settle(callerSettlement: Settlement, callerNow: number): Promise<BudgetAlert | null> {
     const now = this.#tick(callerNow);
+    const settlement = this.#currentSettlement(callerSettlement, now);
     const tokens = Math.round(positive(settlement.tokens));
     const amount = positive(settlement.amount);
     if (settlement.budget) this.#enterPeriod(settlement.budget);
@@ -192,6 +216,36 @@ export class KeyLedger extends DurableObject<Env> {
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
     return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [] };
+  }
+
+  /** The newer of the caller's limits and those pushed here, as an admission request. */
+  #current(request: AdmissionRequest, now: number): AdmissionRequest {
+    const settings = this.#newerSettings(request.revision);
+    if (!settings) return request;
+    const limits = settings.usageLimits;
+    // A caller's estimate is in its (older) budget's unit; tokens convert, dollars cannot be guessed.
+    const estimate =
+      limits && request.budget && limits.type === request.budget.unit ? request.budget.estimate : limits?.type === 'tokens' ? (request.estimatedTokens ?? 0) : 0;
+    return {
+      rateLimits: settings.rateLimits,
+      ...(request.estimatedTokens !== undefined ? { estimatedTokens: request.estimatedTokens } : {}),
+      ...(limits ? { budget: { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate } } : {}),
+    };
+  }
+
+  #currentSettlement(settlement: Settlement, now: number): Settlement {
+    const settings = this.#newerSettings(settlement.revision);
+    if (!settings) return settlement;
+    const limits = settings.usageLimits;
+    if (!limits) return { reservationId: settlement.reservationId, tokens: settlement.tokens, amount: 0 };
+    const amount = settlement.budget && limits.type === settlement.budget.unit ? settlement.amount : limits.type === 'tokens' ? settlement.tokens : 0;
+    const budget = { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) };
+    return { reservationId: settlement.reservationId, tokens: settlement.tokens, amount, budget };
+  }
+
+  #newerSettings(revision: number | undefined): LedgerSettings | null {
+    const settings = this.#state.settings;
+    return settings && revision !== undefined && settings.revision > revision ? settings : null;
   }
 
   /** The ledger's time: never earlier than any time it has seen. Old windows and reservations go. */

@@ -73,7 +73,10 @@ export async function admitToLedger(
   const limits = record.usageLimits;
   const budget = limits ? { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate: estimate.amount } : undefined;
   const admission: Admission = await fromLedger(record.slug, async () => {
-    const answer = await ledgerOf(env, record).admit({ rateLimits: record.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}) }, now);
+    const answer = await ledgerOf(env, record).admit(
+      { revision: record.revision, rateLimits: record.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}) },
+      now,
+    );
     return answer as Admission;
   });
   if (!admission.admitted) throw refusal(record, admission);
@@ -91,8 +94,15 @@ export async function settleInLedger(
   const budget = limits
     ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
     : undefined;
-  const alert = await ledgerOf(env, record).settle({ ...settlement, ...(budget ? { budget } : {}) }, now);
+  const alert = await ledgerOf(env, record).settle({ revision: record.revision, ...settlement, ...(budget ? { budget } : {}) }, now);
   if (alert) await sendBudgetAlert(env, record, alert);
+}
+
+/** Pushes a key's limits to its ledger, which then corrects Workers still holding an older record. */
+export async function configureLedger(env: Env, record: VirtualKeyRecord): Promise<void> {
+  await fromLedger(record.slug, () =>
+    ledgerOf(env, record).configure({ revision: record.revision, rateLimits: record.rateLimits, usageLimits: record.usageLimits }),
+  );
 }
 
 export interface LimitsState {
