@@ -3,33 +3,46 @@
 
 import { recordFromRow, type VirtualKeyRecord, type VirtualKeyStatus } from './virtual-key-record';
 
-const COLUMNS = `id, workspace_id, slug, name, note, provider, status, provider_config, secret_envelope,
-  secret_key_id, masked_secrets, expires_at, rate_limits, usage_limits, revision, created_at, updated_at`;
+// The columns an update may change, in one order shared by insert and update, and their values.
+const CHANGEABLE_COLUMNS = [
+  'name',
+  'note',
+  'status',
+  'provider_config',
+  'secret_envelope',
+  'secret_key_id',
+  'masked_secrets',
+  'expires_at',
+  'rate_limits',
+  'usage_limits',
+  'updated_at',
+] as const;
+
+function changeableValues(changes: VirtualKeyChanges): Array<string | null> {
+  return [
+    changes.name,
+    changes.note,
+    changes.status,
+    JSON.stringify(changes.providerConfig),
+    changes.secretEnvelope,
+    changes.secretKeyId,
+    JSON.stringify(changes.maskedSecrets),
+    changes.expiresAt,
+    JSON.stringify(changes.rateLimits),
+    changes.usageLimits === null ? null : JSON.stringify(changes.usageLimits),
+    changes.updatedAt,
+  ];
+}
+
+const IDENTITY_COLUMNS = ['id', 'workspace_id', 'slug', 'provider', 'revision', 'created_at'] as const;
+const COLUMNS = [...IDENTITY_COLUMNS, ...CHANGEABLE_COLUMNS].join(', ');
 
 export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<void> {
+  const values = [record.id, record.workspaceId, record.slug, record.provider, record.revision, record.createdAt, ...changeableValues(record)];
+  const placeholders = values.map((_value, index) => `?${index + 1}`).join(', ');
   await db
-    .prepare(
-      `INSERT INTO virtual_keys (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)`,
-    )
-    .bind(
-      record.id,
-      record.workspaceId,
-      record.slug,
-      record.name,
-      record.note,
-      record.provider,
-      record.status,
-      JSON.stringify(record.providerConfig),
-      record.secretEnvelope,
-      record.secretKeyId,
-      JSON.stringify(record.maskedSecrets),
-      record.expiresAt,
-      JSON.stringify(record.rateLimits),
-      record.usageLimits === null ? null : JSON.stringify(record.usageLimits),
-      record.revision,
-      record.createdAt,
-      record.updatedAt,
-    )
+    .prepare(`INSERT INTO virtual_keys (${COLUMNS}) VALUES (${placeholders})`)
+    .bind(...values)
     .run();
 }
 
@@ -86,28 +99,11 @@ export async function updateVirtualKey(
   readRevision: number,
   changes: VirtualKeyChanges,
 ): Promise<boolean> {
+  // ?1 is the id and ?2 the revision read; the changeable columns follow from ?3.
+  const assignments = CHANGEABLE_COLUMNS.map((column, index) => `${column} = ?${index + 3}`).join(', ');
   const result = await db
-    .prepare(
-      `UPDATE virtual_keys SET name = ?2, note = ?3, status = ?4, provider_config = ?5, secret_envelope = ?6,
-         secret_key_id = ?7, masked_secrets = ?8, expires_at = ?9, updated_at = ?10, rate_limits = ?12,
-         usage_limits = ?13, revision = revision + 1
-       WHERE id = ?1 AND revision = ?11`,
-    )
-    .bind(
-      id,
-      changes.name,
-      changes.note,
-      changes.status,
-      JSON.stringify(changes.providerConfig),
-      changes.secretEnvelope,
-      changes.secretKeyId,
-      JSON.stringify(changes.maskedSecrets),
-      changes.expiresAt,
-      changes.updatedAt,
-      readRevision,
-      JSON.stringify(changes.rateLimits),
-      changes.usageLimits === null ? null : JSON.stringify(changes.usageLimits),
-    )
+    .prepare(`UPDATE virtual_keys SET ${assignments}, revision = revision + 1 WHERE id = ?1 AND revision = ?2`)
+    .bind(id, readRevision, ...changeableValues(changes))
     .run();
   return result.meta.changes > 0;
 }
