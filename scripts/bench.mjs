@@ -1,42 +1,41 @@
 #!/usr/bin/env node
-// `npm run bench`: what Keygate adds to a call, and what its ledger adds on top.
+// `npm run bench`: what Keygate adds to an LLM call, side by side with Portkey's gateway and with
+// the floor of the runtime, all against one fake OpenAI upstream on loopback, in one process.
 //
-// One process, one fake OpenAI upstream, one connection, requests one after another:
+// Targets (one after another, each after a warm-up):
 //   direct          straight to the fake upstream
-//   keygate         through Keygate, a key without limits (no ledger hop)
-//   keygate+limits  through Keygate, a key with a rate limit and a token budget (ledger hop)
-// Keygate runs as it deploys (the `wrangler deploy --dry-run` bundle under Miniflare), never
-// under `wrangler dev`, whose proxy alone costs milliseconds. Prints p50 / p99 latency, the added
-// time per request, and each as a ratio to the direct call. Times are this machine's; the
-// ratios are what to compare.
+//   floor           a Worker that only passes requests on, under the same launcher as Keygate
+//   portkey         @portkey-ai/gateway (Node), pointed at the fake with x-portkey-custom-host
+//   keygate         Keygate as it deploys (wrangler's dry-run bundle under Miniflare), no limits
+//   keygate+limits  the same with a rate limit and a token budget (one ledger call per request)
+// Never `wrangler dev`: its proxy alone costs milliseconds. Load comes from autocannon at 1 and 32
+// connections. Times are this machine's; the ratios are what to compare. Nothing is asserted.
 
-import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
-import { launchKeygate } from './lib/launch-worker.mjs';
+import { launchKeygate, launchScript } from './lib/launch-worker.mjs';
+import { startPortkeyGateway } from './lib/portkey-gateway.mjs';
 
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
 
-function percentile(sorted, fraction) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+const FLOOR_WORKER = `export default {
+  fetch(request, env) {
+    const url = new URL(request.url);
+    return fetch(env.UPSTREAM + url.pathname + url.search, request);
+  },
+};`;
+
+function load(url, headers, connections, duration) {
+  return autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration });
 }
 
-async function measure(url, headers) {
-  const send = async () => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  };
-  for (let index = 0; index < WARMUP; index++) await send();
-  const times = [];
-  for (let index = 0; index < REQUESTS; index++) {
-    const started = performance.now();
-    await send();
-    times.push(performance.now() - started);
-  }
-  times.sort((left, right) => left - right);
-  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+async function measure(url, headers, connections) {
+  await load(url, headers, connections, WARMUP_SECONDS);
+  const result = await load(url, headers, connections, SECONDS);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99, mean: result.latency.mean };
 }
 
 async function createKey(keygate, extra) {
@@ -50,33 +49,54 @@ async function createKey(keygate, extra) {
 }
 
 const fake = await startFakeOpenAI();
+const floor = await launchScript({ script: FLOOR_WORKER, vars: { UPSTREAM: fake.url } });
+const portkey = await startPortkeyGateway();
 const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
 try {
   const plain = await createKey(keygate, {});
   const limited = await createKey(keygate, {
-    rate_limits: [{ type: 'requests', unit: 'rpm', value: 1_000_000 }],
-    usage_limits: { credit_limit: 1_000_000_000, type: 'tokens' },
+    rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }],
+    usage_limits: { credit_limit: 1_000_000_000_000, type: 'tokens' },
   });
-  const gateway = (slug) => ({ authorization: `Bearer ${keygate.adminApiKey}`, 'x-portkey-virtual-key': slug });
-  const results = {
-    direct: await measure(`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }),
-    keygate: await measure(`${keygate.url}/v1/chat/completions`, gateway(plain)),
-    'keygate+limits': await measure(`${keygate.url}/v1/chat/completions`, gateway(limited)),
+  const keygateHeaders = (slug) => ({ authorization: `Bearer ${keygate.adminApiKey}`, 'x-portkey-virtual-key': slug });
+  const targets = {
+    direct: [`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
+    floor: [`${floor.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
+    portkey: [`${portkey.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${fake.url}/v1` }],
+    keygate: [`${keygate.url}/v1/chat/completions`, keygateHeaders(plain)],
+    'keygate+limits': [`${keygate.url}/v1/chat/completions`, keygateHeaders(limited)],
   };
-  const direct = results.direct;
-  const rows = Object.entries(results).map(([target, { p50, p99 }]) => ({
-    target,
-    'p50 ms': p50.toFixed(3),
-    'p99 ms': p99.toFixed(3),
-    'added p50 ms': (p50 - direct.p50).toFixed(3),
-    'added p99 ms': (p99 - direct.p99).toFixed(3),
-    'p50 / direct': (p50 / direct.p50).toFixed(2),
-    'p99 / direct': (p99 / direct.p99).toFixed(2),
-  }));
-  console.log(`\n${REQUESTS} sequential chat completions per target after ${WARMUP} warm-up, one connection, ${new Date().toISOString()}`);
-  console.table(rows);
-  console.log(`ledger cost (keygate+limits minus keygate): p50 ${(results['keygate+limits'].p50 - results.keygate.p50).toFixed(3)} ms, p99 ${(results['keygate+limits'].p99 - results.keygate.p99).toFixed(3)} ms`);
+
+  const results = {};
+  for (const [name, [url, headers]] of Object.entries(targets)) {
+    results[name] = { one: await measure(url, headers, 1), many: await measure(url, headers, 32) };
+  }
+
+  const added = (name) => 1000 / results[name].one.rps - 1000 / results.direct.one.rps;
+  console.log(`\nchat completions, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`);
+  console.table(
+    Object.entries(results).map(([target, { one, many }]) => ({
+      target,
+      'req/s @1': Math.round(one.rps),
+      'ms/req @1': (1000 / one.rps).toFixed(3),
+      'added ms @1': target === 'direct' ? '-' : added(target).toFixed(3),
+      'p99 ms @1': one.p99,
+      'req/s @32': Math.round(many.rps),
+      'p99 ms @32': many.p99,
+    })),
+  );
+  const ratio = (a, b, at) => (results[a][at].rps / results[b][at].rps).toFixed(2);
+  console.log('ratios of req/s:');
+  for (const name of ['keygate', 'keygate+limits']) {
+    console.log(`  ${name} / floor: ${ratio(name, 'floor', 'one')} at 1 connection, ${ratio(name, 'floor', 'many')} at 32`);
+    console.log(`  ${name} / portkey: ${ratio(name, 'portkey', 'one')} at 1 connection, ${ratio(name, 'portkey', 'many')} at 32`);
+  }
+  console.log(`added time per request at 1 connection: floor ${added('floor').toFixed(3)} ms, portkey ${added('portkey').toFixed(3)} ms, keygate ${added('keygate').toFixed(3)} ms, keygate+limits ${added('keygate+limits').toFixed(3)} ms`);
+  console.log(`the ledger's cost (keygate+limits over keygate) at 1 connection: ${(added('keygate+limits') - added('keygate')).toFixed(3)} ms`);
+  console.log(`deployable bundle: ${(keygate.bundleGzipBytes / 1024).toFixed(1)} KiB gzipped`);
 } finally {
   await keygate.close();
+  await portkey.close();
+  await floor.close();
   await fake.close();
 }

@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,8 @@ export async function launchKeygate({ vars = {}, port = 0 } = {}) {
     return {
       url: url.origin,
       adminApiKey: bindings.ADMIN_API_KEY,
+      /** The deployable bundle's size, gzipped, in bytes. */
+      bundleGzipBytes: gzipSync(await readFile(scriptPath)).length,
       async close() {
         await mf.dispose();
         await rm(outdir, { recursive: true, force: true });
@@ -126,4 +129,22 @@ export async function launchKeygate({ vars = {}, port = 0 } = {}) {
     await rm(outdir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Starts a one-file ES module Worker (no bindings but plain vars) under the same runtime, for
+ * comparisons such as the benchmark's floor: a Worker that does nothing but pass requests on.
+ */
+export async function launchScript({ script, vars = {}, port = 0 }) {
+  const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: checkCompatibilityDate(toml.compatibilityDate),
+    bindings: vars,
+    port,
+    host: '127.0.0.1',
+  });
+  const url = await mf.ready;
+  return { url: url.origin, close: () => mf.dispose() };
 }
