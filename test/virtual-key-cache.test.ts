@@ -3,6 +3,7 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { isolateRecords } from '../src/store/isolate-record-cache';
 import { kvKeys } from '../src/store/kv-keys';
 import { adminRequest, chat, createVirtualKey, expectError, upstreamRequests } from './support/keygate';
 
@@ -67,6 +68,8 @@ describe('the virtual key cache', () => {
     const attackerRecord = (await cachedRecord(attacker))!;
     // Someone with write access to KV (or D1) copies the victim's ciphertext into their own record.
     await env.KEY_CACHE.put(kvKeys.virtualKeyBySlug(attacker), JSON.stringify({ ...attackerRecord, secretEnvelope: victimRecord.secretEnvelope }));
+    // As an isolate without its own copy would, read KV.
+    isolateRecords.clear();
     const testId = crypto.randomUUID();
     const response = await chat({ model: `@${attacker}/gpt-4o` }, { 'x-test-id': testId });
     const body = await expectError(response, 500, 'virtual_key_unreadable');

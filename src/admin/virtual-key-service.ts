@@ -7,6 +7,7 @@ import type { Principal } from '../http/context';
 import { configureLedger, limitsState } from '../limits/ledger-client';
 import { findProvider, providerOf } from '../providers/registry';
 import { newSlug, newVirtualKeyId } from '../store/identifiers';
+import { isolateRecords } from '../store/isolate-record-cache';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
 import {
@@ -178,6 +179,7 @@ export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slu
  * failed. The stale copy then expires on its own (docs/storage.md); the failure is logged.
  */
 async function evictFromCache(env: Env, slug: string): Promise<void> {
+  isolateRecords.evict(slug);
   try {
     await evictCachedVirtualKey(env.KEY_CACHE, slug);
   } catch (error) {

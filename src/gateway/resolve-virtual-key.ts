@@ -1,8 +1,9 @@
 // Finds the virtual key a gateway request names and decides whether it may be used now.
-// KV first (the hot path), D1 on a miss; the miss fills KV after the response is sent.
+// The isolate's own copy first, then KV, then D1 on a miss; a D1 read fills KV after the response.
 
 import { forbidden, notFound } from '../errors';
 import type { Principal } from '../http/context';
+import { isolateRecords } from '../store/isolate-record-cache';
 import { cacheVirtualKey, readCachedVirtualKey } from '../store/virtual-key-cache';
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
 import { findVirtualKeyBySlug } from '../store/virtual-keys-table';
@@ -20,16 +21,21 @@ export async function resolveVirtualKey(
   if (!SLUG_SHAPE.test(slug)) {
     throw notFound('virtual_key_not_found', `Virtual key ${slug.slice(0, 64)}${slug.length > 64 ? '…' : ''} does not exist.`);
   }
-  let record = await readCachedVirtualKey(env.KEY_CACHE, slug).catch((error: unknown) => {
-    // KV is only a cache: when it fails, D1 still answers.
-    logCacheFailure('cache_read_failed', slug, error);
-    return null;
-  });
+  // This isolate's copy first, then KV, then D1 (which refills KV after the response).
+  let record = isolateRecords.get(slug);
   if (!record) {
-    record = await findVirtualKeyBySlug(env.DB, slug);
-    if (record) {
-      context.waitUntil(cacheVirtualKey(env.KEY_CACHE, record).catch((error: unknown) => logCacheFailure('cache_fill_failed', slug, error)));
+    record = await readCachedVirtualKey(env.KEY_CACHE, slug).catch((error: unknown) => {
+      // KV is only a cache: when it fails, D1 still answers.
+      logCacheFailure('cache_read_failed', slug, error);
+      return null;
+    });
+    if (!record) {
+      record = await findVirtualKeyBySlug(env.DB, slug);
+      if (record) {
+        context.waitUntil(cacheVirtualKey(env.KEY_CACHE, record).catch((error: unknown) => logCacheFailure('cache_fill_failed', slug, error)));
+      }
     }
+    if (record) isolateRecords.set(record);
   }
   // A key of another workspace is reported exactly like a missing one.
   if (!record || record.workspaceId !== principal.workspaceId) {
