@@ -94,7 +94,7 @@ describe('the usage history of refused and other calls', () => {
     const { id, slug } = await createKey({ rate_limits: [{ type: 'requests', unit: 'rpd', value: 1 }] });
     await (await chat({ model: `@${slug}/gpt-4o` })).text();
     await (await chat({ model: `@${slug}/gpt-4o` })).text();
-    expect((await usageEventsOfKey(env.DB, id)).map((event) => event.status).sort()).toEqual([200, 429]);
+    await expect.poll(async () => (await usageEventsOfKey(env.DB, id)).map((event) => event.status).sort()).toEqual([200, 429]);
   });
 
   it.each([
@@ -109,7 +109,7 @@ describe('the usage history of refused and other calls', () => {
       body: JSON.stringify(body),
     });
     await response.text();
-    expect(await usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ total_tokens: totalTokens, estimated: 0 })]);
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ total_tokens: totalTokens, estimated: 0 })]);
   });
 
   it('charges a stream cut short after some text for the text it streamed', async () => {

@@ -1,4 +1,4 @@
-// Every gateway request leaves one row of usage history in D1, written after the response:
+// Every gateway request leaves one row of usage history in D1, written in batches after the response:
 // tokens, cost, status, latency, and whether the usage was estimated.
 
 import { env } from 'cloudflare:workers';
@@ -16,6 +16,8 @@ describe('the usage history', () => {
   it('records a plain call with its tokens, list-price cost, status and latency', async () => {
     const { id, slug } = await createKey();
     await (await chat({ model: `@${slug}/gpt-4o-mini` })).text();
+    // Usage rows are written in batches after the response; wait for this one.
+    await expect.poll(async () => (await usageEventsOfKey(env.DB, id)).length).toBe(1);
     const [event] = await usageEventsOfKey(env.DB, id);
     expect(event).toMatchObject({
       virtual_key_slug: slug,
@@ -34,7 +36,7 @@ describe('the usage history', () => {
   it('records a failed call with its status and no tokens', async () => {
     const { id, slug } = await createKey();
     await (await chat({ model: `@${slug}/fail-429` })).text();
-    expect(await usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ status: 429, total_tokens: 0, estimated: 0, cost_usd: null })]);
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ status: 429, total_tokens: 0, estimated: 0, cost_usd: null })]);
   });
 
   it('records a stream cut short as estimated', async () => {
@@ -52,6 +54,13 @@ describe('the usage history', () => {
     const { id, slug } = await createKey(bedrockAccessKeyBody());
     const model = uniqueModel();
     await (await chat({ model: `@${slug}/${model}`, stream: true })).text();
-    expect(await usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ provider: 'bedrock', model, total_tokens: 12, estimated: 0 })]);
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ provider: 'bedrock', model, total_tokens: 12, estimated: 0 })]);
+  });
+
+  it('keeps every row of a burst, written together in batches', async () => {
+    const { id, slug } = await createKey();
+    const responses = await Promise.all(Array.from({ length: 30 }, () => chat({ model: `@${slug}/gpt-4o-mini` })));
+    await Promise.all(responses.map((response) => response.text()));
+    await expect.poll(async () => (await usageEventsOfKey(env.DB, id)).length).toBe(30);
   });
 });

@@ -8,7 +8,7 @@ import { CHARACTERS_PER_TOKEN, estimateUsage } from '../limits/estimate';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { errorStatus, KeygateError } from '../errors';
 import { costOf, priceOf, type ModelPrice } from './prices';
-import { insertUsageEvent } from './usage-events';
+import { recordUsageEvent } from './usage-events';
 import type { Usage } from './usage';
 
 export interface Metering {
@@ -64,11 +64,7 @@ export async function startMetering(
       estimated,
       createdAt: new Date(now).toISOString(),
     };
-    context.waitUntil(
-      insertUsageEvent(env.DB, event).catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'warn', code: 'usage_event_not_written', slug: record.slug, message: error instanceof Error ? error.message : '' })),
-      ),
-    );
+    recordUsageEvent(env.DB, context, event);
   };
 
   let reservationId: string | null = null;

@@ -19,8 +19,8 @@ export interface UsageEvent {
   createdAt: string;
 }
 
-export async function insertUsageEvent(db: D1Database, event: UsageEvent): Promise<void> {
-  await db
+function insertStatement(db: D1Database, event: UsageEvent): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO usage_events (id, workspace_id, virtual_key_id, virtual_key_slug, provider, model, prompt_tokens,
          completion_tokens, total_tokens, cost_usd, status, latency_ms, estimated, created_at)
@@ -41,8 +41,41 @@ export async function insertUsageEvent(db: D1Database, event: UsageEvent): Promi
       event.latencyMs,
       event.estimated ? 1 : 0,
       event.createdAt,
-    )
-    .run();
+    );
+}
+
+export async function insertUsageEvents(db: D1Database, events: readonly UsageEvent[]): Promise<void> {
+  if (events.length > 0) await db.batch(events.map((event) => insertStatement(db, event)));
+}
+
+// A D1 write per request was the largest cost on the gateway's path after the KV read (see
+// docs/benchmarks.md). Events are gathered per isolate and written together, one batch per
+// BATCH_WINDOW_MS. The request that opens a window keeps it alive with waitUntil until its
+// batch is written, so no event waits on a request that has already finished.
+const BATCH_WINDOW_MS = 50;
+const MAX_BATCH = 100;
+let pending: UsageEvent[] = [];
+let windowOpen = false;
+
+export function recordUsageEvent(db: D1Database, context: Pick<ExecutionContext, 'waitUntil'>, event: UsageEvent): void {
+  pending.push(event);
+  if (windowOpen) return;
+  windowOpen = true;
+  context.waitUntil(writeAfterWindow(db));
+}
+
+async function writeAfterWindow(db: D1Database): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
+  windowOpen = false;
+  const events = pending;
+  pending = [];
+  for (let start = 0; start < events.length; start += MAX_BATCH) {
+    try {
+      await insertUsageEvents(db, events.slice(start, start + MAX_BATCH));
+    } catch (error) {
+      console.error(JSON.stringify({ level: 'warn', code: 'usage_events_not_written', count: Math.min(MAX_BATCH, events.length - start), message: error instanceof Error ? error.message : '' }));
+    }
+  }
 }
 
 const UsageEventRowSchema = z.object({
