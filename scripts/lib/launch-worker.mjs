@@ -82,9 +82,10 @@ function checkCompatibilityDate(wanted) {
 
 /**
  * Builds and starts Keygate. `vars` override wrangler.toml's [vars] and may also set the secrets
- * ADMIN_API_KEY and VAULT_KEY (random ones are generated otherwise). `port: 0` picks a free port.
+ * ADMIN_API_KEY and VAULT_KEY (random ones are generated otherwise). `port: 0` picks a free port;
+ * `inspectorPort` opens V8's inspector there (see scripts/profile.mjs).
  */
-export async function launchKeygate({ vars = {}, port = 0 } = {}) {
+export async function launchKeygate({ vars = {}, port = 0, inspectorPort } = {}) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
   const bindings = {
     ...toml.vars,
@@ -111,6 +112,8 @@ export async function launchKeygate({ vars = {}, port = 0 } = {}) {
       bindings,
       port,
       host: '127.0.0.1',
+      // Only `npm run profile` sets this: V8's inspector, for CPU profiles of the running Worker.
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
     });
     const url = await mf.ready;
     await applyMigrations(await mf.getD1Database('DB'));

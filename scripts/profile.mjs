@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// `npm run profile [-- --limits]`: where Keygate's time goes on the hot path. Runs the deployable
+// bundle under Miniflare with V8's inspector open, drives chat completions at one connection
+// against the fake upstream, records a CPU profile of the Worker's isolate, and prints the
+// functions with the most self time. The profile is written to keygate.cpuprofile (open it in
+// Chrome DevTools) unless --no-save is given.
+//
+// Only JavaScript shows by name. Time in workerd's C++ (sockets, streams, crypto, storage)
+// appears as "(program)"; time waiting for the upstream or the ledger appears as "(idle)".
+
+import autocannon from 'autocannon';
+import { writeFile } from 'node:fs/promises';
+import { startFakeOpenAI } from './lib/fake-openai.mjs';
+import { launchKeygate } from './lib/launch-worker.mjs';
+
+const withLimits = process.argv.includes('--limits');
+const save = !process.argv.includes('--no-save');
+const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
+const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9329);
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
+
+/** A minimal Chrome DevTools Protocol client over Node's built-in WebSocket. */
+async function connectInspector(port) {
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  // Miniflare runs its own entry Worker too; the user Worker's target carries its name (empty here).
+  const target = targets.find((t) => !t.id.includes('miniflare') && !t.title?.includes('miniflare')) ?? targets[0];
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  let nextId = 1;
+  const pending = new Map();
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.id && pending.has(message.id)) {
+      const { resolve, reject } = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.error) reject(new Error(message.error.message));
+      else resolve(message.result);
+    }
+  };
+  return {
+    title: target.title ?? target.id,
+    send(method, params = {}) {
+      const id = nextId++;
+      socket.send(JSON.stringify({ id, method, params }));
+      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** Self time per function (name, file line), as a share of the profile's samples. */
+function summarize(profile, top = 30) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const counts = new Map();
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const byFunction = new Map();
+  for (const [id, count] of counts) {
+    const { functionName, url, lineNumber } = nodes.get(id).callFrame;
+    const file = url ? url.split('/').pop() : '';
+    const key = `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ''}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + count);
+  }
+  const total = profile.samples.length;
+  return [...byFunction.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, count]) => ({ 'self %': ((100 * count) / total).toFixed(1), function: fn }));
+}
+
+const fake = await startFakeOpenAI();
+const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, inspectorPort: INSPECTOR_PORT });
+try {
+  const limits = withLimits
+    ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }
+    : {};
+  const created = await fetch(`${keygate.url}/v1/virtual-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keygate.adminApiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'profile', provider: 'openai', key: 'sk-fake-profile-000000000001', ...limits }),
+  });
+  if (!created.ok) throw new Error(`creating a key failed: ${created.status} ${await created.text()}`);
+  const slug = (await created.json()).data.slug;
+  const load = (duration) =>
+    autocannon({
+      url: `${keygate.url}/v1/chat/completions`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${keygate.adminApiKey}`, 'x-portkey-virtual-key': slug },
+      body,
+      connections: 1,
+      duration,
+    });
+
+  await load(1); // warm-up: JIT, caches
+  const inspector = await connectInspector(INSPECTOR_PORT);
+  await inspector.send('Profiler.enable');
+  await inspector.send('Profiler.setSamplingInterval', { interval: 50 });
+  await inspector.send('Profiler.start');
+  const result = await load(SECONDS);
+  const { profile } = await inspector.send('Profiler.stop');
+  inspector.close();
+
+  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}: ${Math.round(result.requests.average)} req/s at 1 connection, profiled ${SECONDS} s of isolate "${inspector.title}"`);
+  console.table(summarize(profile));
+  if (save) {
+    await writeFile('keygate.cpuprofile', JSON.stringify(profile));
+    console.log('wrote keygate.cpuprofile');
+  }
+} finally {
+  await keygate.close();
+  await fake.close();
+}
