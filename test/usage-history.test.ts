@@ -33,6 +33,15 @@ describe('the usage history', () => {
     expect(event!.latency_ms).toBeGreaterThanOrEqual(0);
   });
 
+  it('records a JSON answer as soon as it is answered, even if the client never reads the body', async () => {
+    const { id, slug } = await createKey();
+    const response = await chat({ model: `@${slug}/gpt-4o-mini` });
+    expect(response.status).toBe(200);
+    // The body stays unread: the upstream has answered, so the call is used and must be on record.
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ total_tokens: 12, estimated: 0, status: 200 })]);
+    await response.body?.cancel();
+  });
+
   it('records a failed call with its status and no tokens', async () => {
     const { id, slug } = await createKey();
     await (await chat({ model: `@${slug}/fail-429` })).text();

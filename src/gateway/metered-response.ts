@@ -1,14 +1,15 @@
-// Settles a metered call when its answer has been delivered: at the end of the body (a stream
-// included), or when the client goes away. The text a stream delivered is counted on the way, so
+// Settles a metered call when its answer has been delivered: at once for an answer already whole
+// in memory, otherwise at the end of the body (a stream), or when the client goes away. The text a stream delivered is counted on the way, so
 // a stream cut off before its usage arrived can be charged an estimate of what it streamed.
 
+import { isComplete } from '../http/complete-response';
 import { sseEventSplitter, streamedTextLength } from '../http/sse-usage';
 import type { Metering } from '../usage/metering';
 
 
 export function settledWhenDone(response: Response, metering: Metering): Response {
   const { status } = response;
-  if (!response.body) {
+  if (!response.body || isComplete(response)) {
     metering.finish(status);
     return response;
   }

@@ -2,6 +2,7 @@
 // error shape; an upstream's own error answer (4xx/5xx with a JSON body) passes through as it is.
 
 import { errorBody, KeygateError } from '../errors';
+import { completeResponse } from '../http/complete-response';
 import { isJsonContentType } from '../http/content-type';
 import { tapUsage } from '../http/sse-usage';
 import { parseUsage, type Usage } from '../usage/usage';
@@ -72,7 +73,7 @@ export async function relayUpstreamResponse(upstream: Response, method: string, 
   const succeeded = upstream.status < 400;
 
   if (method === 'HEAD' || BODYLESS_STATUSES.has(upstream.status)) {
-    return new Response(null, { status: upstream.status, headers });
+    return completeResponse(null, { status: upstream.status, headers });
   }
   if (succeeded && !isJsonContentType(contentType)) {
     if (contentType?.toLowerCase().startsWith('text/html')) {
@@ -92,7 +93,7 @@ export async function relayUpstreamResponse(upstream: Response, method: string, 
       if (usage !== null) onUsage(usage);
     }
     const body = succeeded ? text : withTopLevelMessage(parsed.value) ?? text;
-    return new Response(body, { status: upstream.status, headers });
+    return completeResponse(body, { status: upstream.status, headers });
   }
   if (succeeded) {
     throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with a body that is not valid JSON.');
@@ -104,7 +105,7 @@ export async function relayUpstreamResponse(upstream: Response, method: string, 
     `The upstream provider answered HTTP ${upstream.status} without a JSON error body.`,
   );
   headers.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(errorBody(wrapped)), { status: upstream.status, headers });
+  return completeResponse(JSON.stringify(errorBody(wrapped)), { status: upstream.status, headers });
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {

@@ -2,6 +2,7 @@
 // why (a validation problem, a model it may not use, throttling) and its SDK picks the right class.
 
 import { errorBody, KeygateError } from '../../errors';
+import { completeResponse } from '../../http/complete-response';
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: 'invalid_request_error',
@@ -39,5 +40,5 @@ export async function bedrockErrorResponse(upstream: Response, credentials: read
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8' });
   const requestId = upstream.headers.get('x-amzn-requestid');
   if (requestId) headers.set('x-upstream-request-id', requestId);
-  return new Response(JSON.stringify(wire), { status: upstream.status, headers });
+  return completeResponse(JSON.stringify(wire), { status: upstream.status, headers });
 }

@@ -6,6 +6,7 @@ import { z } from '@hono/zod-openapi';
 import { AwsClient } from 'aws4fetch';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError } from '../../errors';
+import { completeResponse } from '../../http/complete-response';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authSettings, requestAuth, type AuthConfig, type RequestAuth } from './auth';
 import { toConverseRequest } from './converse-request';
@@ -128,7 +129,7 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
         const completion = toChatCompletion(answer, meta) as { usage?: unknown };
         const usage = parseUsage(completion.usage);
         if (usage) call.onUsage?.(usage);
-        return new Response(JSON.stringify(completion), { headers });
+        return completeResponse(JSON.stringify(completion), { headers });
       },
     };
   },
