@@ -7,7 +7,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { KeygateError, unauthenticated } from '../errors';
 import { DEFAULT_WORKSPACE_ID } from '../store/identifiers';
-import { secretsEqual } from '../vault/crypto';
+import { secretDigest, secretMatchesDigest } from '../vault/crypto';
 import type { AppEnv } from './context';
 
 export function presentedApiKey(headers: Headers): string | null {
@@ -18,6 +18,15 @@ export function presentedApiKey(headers: Headers): string | null {
   // `Bearer` with nothing after it (an SDK with an empty apiKey) is a missing key, not a wrong one.
   const bearer = /^bearer(?:\s+(.*))?$/i.exec(authorization);
   return (bearer ? (bearer[1] ?? '') : authorization).trim() || null;
+}
+
+// The admin key's digest, computed once per isolate (and again only if the secret changes):
+// every request then hashes just the key it presents.
+let adminKey: { secret: string; digest: Promise<Uint8Array> } | null = null;
+
+function adminKeyDigest(secret: string): Promise<Uint8Array> {
+  if (adminKey?.secret !== secret) adminKey = { secret, digest: secretDigest(secret) };
+  return adminKey.digest;
 }
 
 export function authenticate(): MiddlewareHandler<AppEnv> {
@@ -34,7 +43,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         'No API key: send it as x-portkey-api-key or as Authorization: Bearer <key>.',
       );
     }
-    if (!(await secretsEqual(presented, expected.trim()))) {
+    if (!(await secretMatchesDigest(presented, await adminKeyDigest(expected.trim())))) {
       throw unauthenticated('invalid_api_key', 'The API key is not valid.');
     }
     c.set('principal', { workspaceId: DEFAULT_WORKSPACE_ID, kind: 'admin' });

@@ -90,9 +90,20 @@ export async function sha256Hex(text: string): Promise<string> {
  * the expected one is: both are hashed to 32 bytes first, then every byte is compared.
  */
 export async function secretsEqual(presented: string, expected: string): Promise<boolean> {
-  const [left, right] = await Promise.all([sha256(presented), sha256(expected)]);
+  return secretMatchesDigest(presented, await secretDigest(expected));
+}
+
+/** The SHA-256 digest a stored secret is compared through; worth computing once and keeping. */
+export async function secretDigest(secret: string): Promise<Uint8Array> {
+  return sha256(secret);
+}
+
+/** Whether `presented` hashes to `expectedDigest`, compared in constant time. */
+export async function secretMatchesDigest(presented: string, expectedDigest: Uint8Array): Promise<boolean> {
+  const digest = await sha256(presented);
+  if (digest.length !== expectedDigest.length) return false;
   let difference = 0;
-  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ right[index]!;
+  for (let index = 0; index < digest.length; index++) difference |= digest[index]! ^ expectedDigest[index]!;
   return difference === 0;
 }
 
