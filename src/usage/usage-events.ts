@@ -19,33 +19,38 @@ export interface UsageEvent {
   createdAt: string;
 }
 
-function insertStatement(db: D1Database, event: UsageEvent): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO usage_events (id, workspace_id, virtual_key_id, virtual_key_slug, provider, model, prompt_tokens,
-         completion_tokens, total_tokens, cost_usd, status, latency_ms, estimated, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
-    )
-    .bind(
-      event.id,
-      event.workspaceId,
-      event.virtualKeyId,
-      event.virtualKeySlug,
-      event.provider,
-      event.model,
-      event.promptTokens,
-      event.completionTokens,
-      event.totalTokens,
-      event.costUsd,
-      event.status,
-      event.latencyMs,
-      event.estimated ? 1 : 0,
-      event.createdAt,
-    );
+// The columns in the order each event is sent as a JSON array. One statement then inserts a whole
+// batch from one bound parameter (D1 allows 100 parameters a statement, 7 rows of 14 columns),
+// and costs D1 one statement instead of one per row.
+const INSERT_EVENTS = `INSERT INTO usage_events (id, workspace_id, virtual_key_id, virtual_key_slug, provider, model,
+    prompt_tokens, completion_tokens, total_tokens, cost_usd, status, latency_ms, estimated, created_at)
+  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+    json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
+    json_extract(value, '$[8]'), json_extract(value, '$[9]'), json_extract(value, '$[10]'), json_extract(value, '$[11]'),
+    json_extract(value, '$[12]'), json_extract(value, '$[13]')
+  FROM json_each(?1)`;
+
+function asRow(event: UsageEvent): unknown[] {
+  return [
+    event.id,
+    event.workspaceId,
+    event.virtualKeyId,
+    event.virtualKeySlug,
+    event.provider,
+    event.model,
+    event.promptTokens,
+    event.completionTokens,
+    event.totalTokens,
+    event.costUsd,
+    event.status,
+    event.latencyMs,
+    event.estimated ? 1 : 0,
+    event.createdAt,
+  ];
 }
 
 export async function insertUsageEvents(db: D1Database, events: readonly UsageEvent[]): Promise<void> {
-  if (events.length > 0) await db.batch(events.map((event) => insertStatement(db, event)));
+  if (events.length > 0) await db.prepare(INSERT_EVENTS).bind(JSON.stringify(events.map(asRow))).run();
 }
 
 // A D1 write per request was the largest cost on the gateway's path after the KV read (see
