@@ -18,6 +18,16 @@ async function createKey(extra: Record<string, unknown>) {
 }
 
 describe('settlements', () => {
+  it('reach the ledger on their own soon after a call when no next call carries them', async () => {
+    const { id, slug } = await createKey({ usage_limits: { credit_limit: 1000, type: 'tokens' } });
+    await (await chat({ model: `@${slug}/usage-17`, max_tokens: 6 })).text();
+    // Read the ledger directly, not through the admin API (which would bring held settlements along).
+    const keyLedger = env.KEY_LEDGER.get(env.KEY_LEDGER.idFromName(id));
+    await expect
+      .poll(() => keyLedger.state([], { unit: 'tokens', period: lifetime }, Date.now()), { timeout: 2_000 })
+      .toMatchObject({ spent: 17, reserved: 0 });
+  });
+
   it('charge a reservation its estimate when it never settles, and correct it when it settles late', async () => {
     const stub = ledger();
     const start = Date.UTC(2026, 10, 1);

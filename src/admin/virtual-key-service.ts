@@ -53,8 +53,12 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
 }
 
 /** The key object with the live state of its limits, from its ledger. */
-export async function toVirtualKeyObjectWithState(env: Env, record: VirtualKeyRecord): Promise<z.infer<typeof VirtualKeyObject>> {
-  const state = await limitsState(env, record);
+export async function toVirtualKeyObjectWithState(
+  env: Env,
+  context: Pick<ExecutionContext, 'waitUntil'>,
+  record: VirtualKeyRecord,
+): Promise<z.infer<typeof VirtualKeyObject>> {
+  const state = await limitsState(env, context, record);
   const object = toVirtualKeyObject(record);
   return {
     ...object,

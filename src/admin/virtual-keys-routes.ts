@@ -86,7 +86,7 @@ export function virtualKeyRoutes() {
     .openapi(listKeys, async (c) => c.json(await listWorkspaceVirtualKeys(c.env, c.get('principal'), c.req.valid('query')), 200))
     .openapi(retrieveKey, async (c) => {
       const record = await getVirtualKey(c.env, c.get('principal'), c.req.valid('param').slug);
-      return c.json(await toVirtualKeyObjectWithState(c.env, record), 200);
+      return c.json(await toVirtualKeyObjectWithState(c.env, c.executionCtx, record), 200);
     })
     .openapi(updateKey, async (c) => {
       const { slug } = c.req.valid('param');

@@ -3,7 +3,7 @@
 // runs after the response (waitUntil), so a slow or failing webhook never delays a call.
 
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
-import type { BudgetAlert } from './key-ledger';
+import type { BudgetAlert } from './ledger-types';
 
 export async function sendBudgetAlert(env: Env, record: VirtualKeyRecord, alert: BudgetAlert): Promise<void> {
   const url = env.ALERT_WEBHOOK_URL?.trim();

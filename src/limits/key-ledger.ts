@@ -13,12 +13,21 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { RATE_LIMIT_UNITS, windowOf, type RateLimitRule, type RateLimitUnit } from './rate-limit-rules';
-import { budgetPeriod, type BudgetPeriod, type StoredUsageLimits } from './usage-limits';
+import type {
+  Admission,
+  AdmissionRequest,
+  BudgetAlert,
+  BudgetUnit,
+  CounterKind,
+  LedgerSettings,
+  PendingSettlement,
+  Settlement,
+  WindowState,
+} from './ledger-types';
+import { budgetPeriod, type BudgetPeriod } from './usage-limits';
 
-type CounterKind = RateLimitRule['type'];
 /** `${kind}:${unit}:${window start}` -> count. */
 type Counters = Record<string, number>;
-type BudgetUnit = 'tokens' | 'cost';
 
 interface Reservation {
   /** The estimate held against the budget, in its unit. */
@@ -39,17 +48,6 @@ interface BudgetState {
   alerts?: BudgetAlert[];
 }
 
-/**
- * A key's limits as of a revision of its record. The admin API pushes them here on every change, so
- * a Worker still holding an older copy of the record (KV is eventually consistent) is corrected
- * by the ledger at once: raised, lowered or removed limits apply everywhere immediately.
- */
-export interface LedgerSettings {
-  revision: number;
-  rateLimits: RateLimitRule[];
-  usageLimits: StoredUsageLimits | null;
-}
-
 interface LedgerState {
   settings?: LedgerSettings;
   counters: Counters;
@@ -58,53 +56,6 @@ interface LedgerState {
   /** Reservations that outlived RESERVATION_LIFETIME_MS and were charged their estimate. */
   expired: Record<string, { charged: number; at: number }>;
   latestNow: number;
-}
-
-export interface BudgetAlert {
-  at: string;
-  threshold: number;
-  spent: number;
-  period_start: string;
-}
-
-export interface BudgetRequest {
-  limit: number;
-  unit: BudgetUnit;
-  period: BudgetPeriod;
-  /** In the budget's unit. */
-  estimate: number;
-}
-
-export interface AdmissionRequest {
-  /** The revision of the record the caller read its limits from. */
-  revision?: number;
-  rateLimits: RateLimitRule[];
-  budget?: BudgetRequest;
-  /** Tokens the call will probably use, held against token limits until it settles. */
-  estimatedTokens?: number;
-}
-
-export type Admission =
-  | { admitted: true; reservationId: string | null }
-  | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
-  | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null };
-
-export interface Settlement {
-  revision?: number;
-  reservationId: string | null;
-  tokens: number;
-  /** In the budget's unit. */
-  amount: number;
-  budget?: { unit: BudgetUnit; period: BudgetPeriod; alertThreshold?: number };
-}
-
-export interface WindowState {
-  type: CounterKind;
-  unit: RateLimitUnit;
-  value: number;
-  used: number;
-  remaining: number;
-  resets_at: string;
 }
 
 const UNITS = Object.keys(RATE_LIMIT_UNITS) as RateLimitUnit[];
@@ -134,8 +85,20 @@ export class KeyLedger extends DurableObject<Env> {
     await this.#save();
   }
 
-  /** Admits a request if every rate limit has room and the budget is not spent, and counts it. */
-  async admit(callerRequest: AdmissionRequest, callerNow: number): Promise<Admission> {
+  /**
+   * Admits a request if every rate limit has room and the budget is not spent, and counts it.
+   * Settlements the caller has been holding ride along and are applied first (see
+   * ledger-client.ts), so they free their reservations before this admission is decided; the
+   * alerts they raise come back with the answer.
+   */
+  async admit(callerRequest: AdmissionRequest, callerNow: number, carried: readonly PendingSettlement[] = []): Promise<Admission & { alerts?: BudgetAlert[] }> {
+    const alerts = this.#applyAll(carried);
+    const admission = this.#admit(callerRequest, callerNow);
+    await this.#save();
+    return alerts.length > 0 ? { ...admission, alerts } : admission;
+  }
+
+  #admit(callerRequest: AdmissionRequest, callerNow: number): Admission {
     const now = this.#tick(callerNow);
     const request = this.#current(callerRequest, now);
     for (const rule of request.rateLimits) {
@@ -161,7 +124,6 @@ export class KeyLedger extends DurableObject<Env> {
       const windows = Object.fromEntries(UNITS.map((unit) => [unit, windowOf(unit, now).start])) as Record<RateLimitUnit, number>;
       this.#state.reservations[reservationId] = { amount: positive(request.budget?.estimate ?? 0), tokens, windows, at: now };
     }
-    await this.#save();
     return { admitted: true, reservationId };
   }
 
@@ -171,6 +133,28 @@ export class KeyLedger extends DurableObject<Env> {
    * threshold for the first time in the period.
    */
   async settle(callerSettlement: Settlement, callerNow: number): Promise<BudgetAlert | null> {
+    const alert = this.#settle(callerSettlement, callerNow);
+    await this.#save();
+    return alert;
+  }
+
+  /** Several settlements in one call and one write; returns the alerts they raised. */
+  async settleAll(settlements: readonly PendingSettlement[]): Promise<BudgetAlert[]> {
+    const alerts = this.#applyAll(settlements);
+    await this.#save();
+    return alerts;
+  }
+
+  #applyAll(settlements: readonly PendingSettlement[]): BudgetAlert[] {
+    const alerts: BudgetAlert[] = [];
+    for (const { settlement, now } of settlements) {
+      const alert = this.#settle(settlement, now);
+      if (alert) alerts.push(alert);
+    }
+    return alerts;
+  }
+
+  #settle(callerSettlement: Settlement, callerNow: number): BudgetAlert | null {
     const now = this.#tick(callerNow);
     const settlement = this.#currentSettlement(callerSettlement, now);
     const tokens = Math.round(positive(settlement.tokens));
@@ -197,9 +181,7 @@ export class KeyLedger extends DurableObject<Env> {
         charge = settlement.budget ? amount - expired.charged : 0;
       }
     }
-    const alert = charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
-    await this.#save();
-    return alert;
+    return charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
   }
 
   /** Each rate limit's current window, and the budget's state, for retrieve. */
@@ -207,7 +189,10 @@ export class KeyLedger extends DurableObject<Env> {
     rules: RateLimitRule[],
     budget: { unit: BudgetUnit; period: BudgetPeriod } | null,
     callerNow: number,
-  ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[] }> {
+    carried: readonly PendingSettlement[] = [],
+  ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[]; raised: BudgetAlert[] }> {
+    const raised = this.#applyAll(carried);
+    if (carried.length > 0) await this.#save();
     const now = this.#tick(callerNow);
     if (budget) this.#enterPeriod(budget);
     const windows = rules.map((rule) => {
@@ -215,7 +200,7 @@ export class KeyLedger extends DurableObject<Env> {
       const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
-    return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [] };
+    return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [], raised };
   }
 
   /** The newer of the caller's limits and those pushed here, as an admission request. */

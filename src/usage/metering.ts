@@ -72,7 +72,7 @@ export async function startMetering(
   try {
     budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
     if (limited) {
-      reservationId = await admitToLedger(env, record, { amount: budgetPrice ? costOf(estimate, budgetPrice) : estimate.totalTokens, tokens: estimate.totalTokens }, startedAt);
+      reservationId = await admitToLedger(env, context, record, { amount: budgetPrice ? costOf(estimate, budgetPrice) : estimate.totalTokens, tokens: estimate.totalTokens }, startedAt);
     }
   } catch (error) {
     // A refused call is history too: the analytics will want to see what was refused.
@@ -96,11 +96,7 @@ export async function startMetering(
       const estimated = reported === null && answered && generation;
       const charged = reported ?? (estimated ? (stream ? streamedEstimate(estimate, stream.streamedCharacters) : estimate) : NO_USAGE);
       if (limited) {
-        context.waitUntil(
-          settleInLedger(env, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, Date.now()).catch((error: unknown) =>
-            console.error(JSON.stringify({ level: 'warn', code: 'ledger_settle_failed', slug: record.slug, message: error instanceof Error ? error.message : '' })),
-          ),
-        );
+        settleInLedger(env, context, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, Date.now());
       }
       writeEvent(charged, status, estimated, listPrice ? costOf(charged, listPrice) : null);
     },

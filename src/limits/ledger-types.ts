@@ -1,0 +1,72 @@
+// What Workers and a key's ledger (key-ledger.ts) send each other. Kept apart from the Durable
+// Object so the Worker side can import the shapes without the class.
+
+import type { RateLimitRule, RateLimitUnit } from './rate-limit-rules';
+import type { BudgetPeriod, StoredUsageLimits } from './usage-limits';
+
+export type CounterKind = RateLimitRule['type'];
+export type BudgetUnit = 'tokens' | 'cost';
+
+/**
+ * A key's limits as of a revision of its record. The admin API pushes them here on every change, so
+ * a Worker still holding an older copy of the record (KV is eventually consistent) is corrected
+ * by the ledger at once: raised, lowered or removed limits apply everywhere immediately.
+ */
+export interface LedgerSettings {
+  revision: number;
+  rateLimits: RateLimitRule[];
+  usageLimits: StoredUsageLimits | null;
+}
+
+export interface BudgetAlert {
+  at: string;
+  threshold: number;
+  spent: number;
+  period_start: string;
+}
+
+export interface BudgetRequest {
+  limit: number;
+  unit: BudgetUnit;
+  period: BudgetPeriod;
+  /** In the budget's unit. */
+  estimate: number;
+}
+
+export interface AdmissionRequest {
+  /** The revision of the record the caller read its limits from. */
+  revision?: number;
+  rateLimits: RateLimitRule[];
+  budget?: BudgetRequest;
+  /** Tokens the call will probably use, held against token limits until it settles. */
+  estimatedTokens?: number;
+}
+
+export type Admission =
+  | { admitted: true; reservationId: string | null }
+  | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
+  | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null };
+
+export interface Settlement {
+  revision?: number;
+  reservationId: string | null;
+  tokens: number;
+  /** In the budget's unit. */
+  amount: number;
+  budget?: { unit: BudgetUnit; period: BudgetPeriod; alertThreshold?: number };
+}
+
+/** A settlement a Worker held back to send with the key's next ledger call, with its own time. */
+export interface PendingSettlement {
+  settlement: Settlement;
+  now: number;
+}
+
+export interface WindowState {
+  type: CounterKind;
+  unit: RateLimitUnit;
+  value: number;
+  used: number;
+  remaining: number;
+  resets_at: string;
+}
