@@ -8,6 +8,9 @@
 //   portkey         @portkey-ai/gateway (Node), pointed at the fake with x-portkey-custom-host
 //   keygate         Keygate as it deploys (wrangler's dry-run bundle under Miniflare), no limits
 //   keygate+limits  the same with a rate limit and a token budget (one ledger call per request)
+//   keygate+limits (ledger in memory)
+//                   the same, with Durable Object storage in memory instead of on local disk: the
+//                   difference is what the ledger's durable write costs on this machine
 // Never `wrangler dev`: its proxy alone costs milliseconds. Load comes from autocannon at 1 and 32
 // connections. Times are this machine's; the ratios are what to compare. Nothing is asserted.
 
@@ -55,19 +58,23 @@ const fake = await startFakeOpenAI();
 const floor = await launchScript({ script: FLOOR_WORKER, vars: { UPSTREAM: fake.url } });
 const portkey = await startPortkeyGateway();
 const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
+const keygateLedgerInMemory = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, ledgerInMemory: true });
 try {
   const plain = await createKey(keygate, {});
-  const limited = await createKey(keygate, {
+  const limits = {
     rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }],
     usage_limits: { credit_limit: 1_000_000_000_000, type: 'tokens' },
-  });
-  const keygateHeaders = (slug) => ({ authorization: `Bearer ${keygate.adminApiKey}`, 'x-portkey-virtual-key': slug });
+  };
+  const limited = await createKey(keygate, limits);
+  const limitedInMemory = await createKey(keygateLedgerInMemory, limits);
+  const keygateHeaders = (instance, slug) => ({ authorization: `Bearer ${instance.adminApiKey}`, 'x-portkey-virtual-key': slug });
   const targets = {
     direct: [`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
     floor: [`${floor.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
     portkey: [`${portkey.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${fake.url}/v1` }],
-    keygate: [`${keygate.url}/v1/chat/completions`, keygateHeaders(plain)],
-    'keygate+limits': [`${keygate.url}/v1/chat/completions`, keygateHeaders(limited)],
+    keygate: [`${keygate.url}/v1/chat/completions`, keygateHeaders(keygate, plain)],
+    'keygate+limits': [`${keygate.url}/v1/chat/completions`, keygateHeaders(keygate, limited)],
+    'keygate+limits (ledger in memory)': [`${keygateLedgerInMemory.url}/v1/chat/completions`, keygateHeaders(keygateLedgerInMemory, limitedInMemory)],
   };
 
   const results = {};
@@ -101,6 +108,9 @@ try {
   if (has('keygate', 'keygate+limits')) {
     console.log(`the ledger's cost (keygate+limits over keygate) at 1 connection: ${(added('keygate+limits') - added('keygate')).toFixed(3)} ms`);
   }
+  if (has('keygate+limits', 'keygate+limits (ledger in memory)')) {
+    console.log(`of which its durable write to local disk: ${(added('keygate+limits') - added('keygate+limits (ledger in memory)')).toFixed(3)} ms`);
+  }
   const bundleKiB = keygate.bundleGzipBytes / 1024;
   console.log(`deployable bundle: ${bundleKiB.toFixed(1)} KiB gzipped`);
 
@@ -124,6 +134,7 @@ try {
   console.table(goals);
 } finally {
   await keygate.close();
+  await keygateLedgerInMemory.close();
   await portkey.close();
   await floor.close();
   await fake.close();

@@ -83,9 +83,10 @@ function checkCompatibilityDate(wanted) {
 /**
  * Builds and starts Keygate. `vars` override wrangler.toml's [vars] and may also set the secrets
  * ADMIN_API_KEY and VAULT_KEY (random ones are generated otherwise). `port: 0` picks a free port;
- * `inspectorPort` opens V8's inspector there (see scripts/profile.mjs).
+ * `inspectorPort` opens V8's inspector there (see scripts/profile.mjs); `ledgerInMemory` keeps
+ * Durable Object storage in memory instead of on local disk.
  */
-export async function launchKeygate({ vars = {}, port = 0, inspectorPort } = {}) {
+export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false } = {}) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
   const bindings = {
     ...toml.vars,
@@ -109,6 +110,8 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort } = {})
       kvNamespaces: ['KEY_CACHE'],
       d1Databases: ['DB'],
       durableObjects: { KEY_LEDGER: { className: 'KeyLedger', useSQLite: true } },
+      // Only the benchmark sets this, to show what the ledger costs without local disk commits.
+      ...(ledgerInMemory ? { unsafeEphemeralDurableObjects: true } : {}),
       bindings,
       port,
       host: '127.0.0.1',
