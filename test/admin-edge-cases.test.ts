@@ -87,8 +87,14 @@ describe('paths', () => {
     expect(body.error).toMatchObject({ param: 'slug' });
   });
 
-  it.each(['/v1/virtual-keys/a/b', '/v1/virtual-keys/'])('answers 404 for %s, not 405, and does not fall through to the gateway', async (path) => {
-    await expectError(await adminRequest('GET', path), 404, 'route_not_found');
+  it('answers 404 for a path below a key, not 405, and does not fall through to the gateway', async () => {
+    await expectError(await adminRequest('GET', '/v1/virtual-keys/a/b'), 404, 'route_not_found');
+  });
+
+  it('treats a trailing slash on the collection as the collection', async () => {
+    const response = await adminRequest('GET', '/v1/virtual-keys/');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ object: 'list' });
   });
 
   it('answers 405 for a method a key path lacks', async () => {

@@ -4,7 +4,7 @@
 // keys before sending (`resource_name`), using the rule mirrored in `toSnakeCase`. Canonical names
 // are snake_case, like the rest of the admin API. Nested objects are left as the user wrote them.
 
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 
 /** The Portkey SDK's own conversion: `ID` -> `Id`, then every capital becomes `_` + lowercase. */
 export function toSnakeCase(key: string): string {
@@ -15,8 +15,8 @@ export function toSnakeCase(key: string): string {
  * Wraps an object schema so it accepts camelCase and snake_case top-level keys. Giving both
  * spellings of one field with different values is an error naming both.
  */
-export function acceptingBothSpellings<Schema extends z.ZodType>(schema: Schema) {
-  return z.preprocess((input, context) => {
+export function acceptingBothSpellings<Schema extends z.ZodMiniType>(schema: Schema) {
+  const normalise = z.transform((input: unknown, context) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
     const normalised: Record<string, unknown> = {};
     const spelledAs: Record<string, string> = {};
@@ -35,5 +35,6 @@ export function acceptingBothSpellings<Schema extends z.ZodType>(schema: Schema)
       spelledAs[canonical] = key;
     }
     return normalised;
-  }, schema);
+  });
+  return z.pipe(normalise, schema);
 }

@@ -1,7 +1,7 @@
 // What the virtual-key admin routes do, apart from HTTP: create, read, update and delete keys,
 // sealing secrets on the way in and keeping the KV cache honest on every change.
 
-import type { z } from '@hono/zod-openapi';
+import type * as z from 'zod/mini';
 import { invalidRequest, KeygateError, notFound } from '../errors';
 import type { Principal } from '../http/context';
 import { configureLedger, limitsState } from '../limits/ledger-client';

@@ -2,7 +2,7 @@
 // reads top to bottom: authenticate (middleware) -> resolve the virtual key -> admit against its
 // limits -> provider -> relay -> meter the actual usage (ledger and usage history).
 
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { startMetering, type Metering } from '../usage/metering';

@@ -1,8 +1,11 @@
-// The one hook that turns a failed zod validation into our error shape. Every route uses it, so a
-// raw ZodError never reaches a client. The message names the field that failed.
+// The one place that turns a failed zod validation into our error shape. Every admin route reads
+// its input through here, so a raw ZodError never reaches a client. The message names the field
+// that failed.
 
-import type { Hook } from '@hono/zod-openapi';
-import { invalidRequest } from '../errors';
+import * as z from 'zod/mini';
+import { invalidRequest, KeygateError } from '../errors';
+import '../schemas/checks'; // zod's English messages
+import { isJsonContentType } from './content-type';
 
 interface Issue {
   path: PropertyKey[];
@@ -23,12 +26,26 @@ export function describeIssue(issue: Issue): { message: string; param: string | 
   return { message: param ? `${param}: ${issue.message}` : issue.message, param };
 }
 
-const TARGET_CODES: Record<string, string> = { json: 'invalid_body', query: 'invalid_query', param: 'invalid_path' };
+const TARGET_CODES = { json: 'invalid_body', query: 'invalid_query', param: 'invalid_path' } as const;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const validationHook: Hook<any, any, any, any> = (result) => {
-  if (result.success) return;
+/** `value` parsed by `schema`, or a 400 naming the first field that failed. */
+export function parseInput<Schema extends z.ZodMiniType>(schema: Schema, value: unknown, target: keyof typeof TARGET_CODES): z.output<Schema> {
+  const result = z.safeParse(schema, value);
+  if (result.success) return result.data;
   const [first] = result.error.issues;
   const { message, param } = first ? describeIssue(first) : { message: 'invalid request', param: null };
-  throw invalidRequest(TARGET_CODES[result.target] ?? 'invalid_request', message, param);
-};
+  throw invalidRequest(TARGET_CODES[target], message, param);
+}
+
+/** A request's JSON body: 415 when it is not sent as JSON, 400 when it does not parse. */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    throw new KeygateError('unsupported_media_type', 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+  }
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest('invalid_json', 'The request body is not valid JSON.');
+  }
+}

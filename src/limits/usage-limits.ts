@@ -1,33 +1,34 @@
 // A virtual key's budget (Portkey's `usage_limits`), and the period it currently counts in.
 
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
+import { wholeNumber } from '../schemas/checks';
 
 const ModelPriceSchema = z.strictObject({
-  input_per_million: z.number().min(0),
-  output_per_million: z.number().min(0),
+  input_per_million: z.number().check(z.minimum(0)),
+  output_per_million: z.number().check(z.minimum(0)),
 });
 
 export const UsageLimitsSchema = z
   .strictObject({
-    credit_limit: z.number().int('must be a whole number').min(1, 'must be at least 1'),
-    type: z.enum(['tokens', 'cost']).default('cost'),
-    alert_threshold: z.number().int().min(1).optional(),
-    periodic_reset: z.enum(['weekly', 'monthly']).optional(),
-    periodic_reset_days: z.number().int().min(1, 'must be 1 to 365').max(365, 'must be 1 to 365').optional(),
-    model_prices: z
-      .record(z.string().min(1).max(200), ModelPriceSchema)
-      .optional()
-      .openapi({ description: 'USD per million tokens by model, overriding Keygate’s price table for this key.' }),
+    credit_limit: wholeNumber().check(z.minimum(1, 'must be at least 1')),
+    type: z._default(z.enum(['tokens', 'cost']), 'cost'),
+    alert_threshold: z.optional(z.int().check(z.minimum(1))),
+    periodic_reset: z.optional(z.enum(['weekly', 'monthly'])),
+    periodic_reset_days: z.optional(z.int().check(z.minimum(1, 'must be 1 to 365'), z.maximum(365, 'must be 1 to 365'))),
+    model_prices: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(200)), ModelPriceSchema)).check(
+      z.describe('USD per million tokens by model, overriding Keygate’s price table for this key.'),
+    ),
   })
-  .refine((limits) => limits.alert_threshold === undefined || limits.alert_threshold < limits.credit_limit, {
-    message: 'alert_threshold must be below credit_limit',
-    path: ['alert_threshold'],
-  })
-  .refine((limits) => !(limits.periodic_reset && limits.periodic_reset_days), {
-    message: 'give periodic_reset or periodic_reset_days, not both',
-    path: ['periodic_reset_days'],
-  })
-  .openapi('UsageLimits');
+  .check(
+    z.refine((limits) => limits.alert_threshold === undefined || limits.alert_threshold < limits.credit_limit, {
+      message: 'alert_threshold must be below credit_limit',
+      path: ['alert_threshold'],
+    }),
+    z.refine((limits) => !(limits.periodic_reset && limits.periodic_reset_days), {
+      message: 'give periodic_reset or periodic_reset_days, not both',
+      path: ['periodic_reset_days'],
+    }),
+  );
 
 export type UsageLimitsInput = z.infer<typeof UsageLimitsSchema>;
 
@@ -35,10 +36,10 @@ export type UsageLimitsInput = z.infer<typeof UsageLimitsSchema>;
 export const StoredUsageLimitsSchema = z.object({
   credit_limit: z.number(),
   type: z.enum(['tokens', 'cost']),
-  alert_threshold: z.number().optional(),
-  periodic_reset: z.enum(['weekly', 'monthly']).optional(),
-  periodic_reset_days: z.number().optional(),
-  model_prices: z.record(z.string(), ModelPriceSchema).optional(),
+  alert_threshold: z.optional(z.number()),
+  periodic_reset: z.optional(z.enum(['weekly', 'monthly'])),
+  periodic_reset_days: z.optional(z.number()),
+  model_prices: z.optional(z.record(z.string(), ModelPriceSchema)),
   period_anchor: z.string(),
 });
 

@@ -1,7 +1,7 @@
 // The one small interface every provider module implements. Routes and shared code talk to
 // providers only through this, and find them only through the registry.
 
-import type { z } from '@hono/zod-openapi';
+import type * as z from 'zod/mini';
 import type { Usage } from '../usage/usage';
 import type { ProviderSecret } from '../vault/virtual-key-secret';
 
@@ -61,8 +61,8 @@ export interface UpstreamCall extends ClientCall {
 }
 
 export interface ProviderModule<
-  CreateFields extends z.ZodRawShape = z.ZodRawShape,
-  UpdateFields extends z.ZodRawShape = z.ZodRawShape,
+  CreateFields extends z.core.$ZodShape = z.core.$ZodShape,
+  UpdateFields extends z.core.$ZodShape = z.core.$ZodShape,
 > {
   /** The `provider` value on the admin API, e.g. `openai`. */
   id: string;
@@ -71,10 +71,10 @@ export interface ProviderModule<
   /** Provider-specific top-level fields an update may carry; all optional. */
   updateFields: UpdateFields;
   /** Splits a create body into secret and config; throws a 400 KeygateError for a broken rule. */
-  credentialsFromCreate(fields: z.infer<z.ZodObject<CreateFields>>, env: Env): ProviderCredentials;
+  credentialsFromCreate(fields: z.infer<z.ZodMiniObject<CreateFields>>, env: Env): ProviderCredentials;
   /** What an update changes, given the stored config; throws a 400 KeygateError for a broken rule. */
   applyUpdate(
-    fields: z.infer<z.ZodObject<UpdateFields>>,
+    fields: z.infer<z.ZodMiniObject<UpdateFields>>,
     current: Omit<ProviderCredentials, 'secret'>,
     env: Env,
   ): CredentialChanges;

@@ -1,7 +1,7 @@
 // The stored shape of a virtual key, validated wherever it is read back (D1 row or KV value).
 // It carries the sealed secret envelope and never a plaintext credential.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RateLimitRuleSchema } from '../limits/rate-limit-rules';
 import { StoredUsageLimitsSchema } from '../limits/usage-limits';
 
@@ -9,21 +9,21 @@ export const VIRTUAL_KEY_STATUSES = ['active', 'disabled'] as const;
 export type VirtualKeyStatus = (typeof VIRTUAL_KEY_STATUSES)[number];
 
 export const VirtualKeyRecordSchema = z.object({
-  id: z.string().min(1),
-  workspaceId: z.string().min(1),
-  slug: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  workspaceId: z.string().check(z.minLength(1)),
+  slug: z.string().check(z.minLength(1)),
   name: z.string(),
-  note: z.string().nullable(),
-  provider: z.string().min(1),
+  note: z.nullable(z.string()),
+  provider: z.string().check(z.minLength(1)),
   status: z.enum(VIRTUAL_KEY_STATUSES),
   providerConfig: z.record(z.string(), z.unknown()),
-  secretEnvelope: z.string().min(1),
-  secretKeyId: z.string().min(1),
+  secretEnvelope: z.string().check(z.minLength(1)),
+  secretKeyId: z.string().check(z.minLength(1)),
   maskedSecrets: z.record(z.string(), z.string()),
-  expiresAt: z.string().nullable(),
+  expiresAt: z.nullable(z.string()),
   rateLimits: z.array(RateLimitRuleSchema),
-  usageLimits: StoredUsageLimitsSchema.nullable(),
-  revision: z.number().int().min(1),
+  usageLimits: z.nullable(StoredUsageLimitsSchema),
+  revision: z.int().check(z.minimum(1)),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -36,17 +36,17 @@ const VirtualKeyRowSchema = z.object({
   workspace_id: z.string(),
   slug: z.string(),
   name: z.string(),
-  note: z.string().nullable(),
+  note: z.nullable(z.string()),
   provider: z.string(),
   status: z.string(),
   provider_config: z.string(),
   secret_envelope: z.string(),
   secret_key_id: z.string(),
   masked_secrets: z.string(),
-  expires_at: z.string().nullable(),
+  expires_at: z.nullable(z.string()),
   rate_limits: z.string(),
-  usage_limits: z.string().nullable(),
-  revision: z.number().int(),
+  usage_limits: z.nullable(z.string()),
+  revision: z.int(),
   created_at: z.string(),
   updated_at: z.string(),
 });

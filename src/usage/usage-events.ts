@@ -1,6 +1,6 @@
 // The usage history: one row per gateway request, written after the response.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export interface UsageEvent {
   id: string;
@@ -87,11 +87,11 @@ const UsageEventRowSchema = z.object({
   id: z.string(),
   virtual_key_slug: z.string(),
   provider: z.string(),
-  model: z.string().nullable(),
+  model: z.nullable(z.string()),
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),
-  cost_usd: z.number().nullable(),
+  cost_usd: z.nullable(z.number()),
   status: z.number(),
   latency_ms: z.number(),
   estimated: z.number(),

@@ -5,7 +5,7 @@
 // The AAD names the record: workspace, id and slug. None of them ever changes, and a ciphertext
 // moved to any other row (or workspace) no longer authenticates.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { open, seal, VaultError } from './crypto';
 import { currentMasterKey, masterKeyLookup } from './master-key';
 

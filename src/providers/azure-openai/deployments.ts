@@ -1,7 +1,7 @@
 // Azure deployments under one virtual key: their schema, the rules a list must keep, and the
 // choice of a deployment for a call.
 
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { acceptingBothSpellings } from '../../admin/field-names';
 import { invalidRequest } from '../../errors';
 
@@ -11,16 +11,20 @@ export const DeploymentEntry = acceptingBothSpellings(
   z.strictObject({
     deployment_name: z
       .string()
-      .trim()
-      .regex(/^(?!\.+$)[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, and not only dots'),
-    api_version: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21'),
-    alias: z.string().trim().min(1).max(100).optional(),
-    model: z.string().trim().min(1).max(200).optional().openapi({ description: 'The underlying model (e.g. gpt-4o), for cost budgets.' }),
-    is_default: z.boolean().optional(),
+      .check(
+        z.trim(),
+        z.regex(/^(?!\.+$)[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, and not only dots'),
+      ),
+    api_version: z.string().check(z.trim(), z.regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21')),
+    alias: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+    model: z
+      .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
+      .check(z.describe('The underlying model (e.g. gpt-4o), for cost budgets.')),
+    is_default: z.optional(z.boolean()),
   }),
-).openapi('AzureDeployment');
+);
 
-export const DeploymentList = z.array(DeploymentEntry).min(1, 'must list at least one deployment');
+export const DeploymentList = z.array(DeploymentEntry).check(z.minLength(1, 'must list at least one deployment'));
 
 export interface Deployment {
   deployment_name: string;

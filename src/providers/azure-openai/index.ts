@@ -3,7 +3,7 @@
 // api-version, authenticated by api-key, a service principal's Entra token, or the gateway's own
 // identity.
 
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { withTopLevelField } from '../../http/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
@@ -14,29 +14,30 @@ import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS, typ
 
 const resourceName = z
   .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'must be an Azure resource name: letters, digits and dashes')
-  .openapi({ description: 'The Azure OpenAI resource, the {resource} in AZURE_OPENAI_ENDPOINT.' });
-const secretText = z.string().trim().min(1, 'must not be empty').max(4096);
+  .check(
+    z.trim(),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'must be an Azure resource name: letters, digits and dashes'),
+    z.describe('The Azure OpenAI resource, the {resource} in AZURE_OPENAI_ENDPOINT.'),
+  );
+const secretText = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(4096));
 // A resource key travels in a header: printable ASCII without spaces only.
-const resourceKey = secretText.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces');
+const resourceKey = secretText.check(z.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces'));
+const clientId = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
 
 const authFields = {
-  azure_auth_mode: z.enum(['api-key', 'apiKey', 'entra', 'managed']).optional().openapi({ description: 'Default api-key.' }),
-  key: resourceKey.optional().openapi({ description: 'The resource key (api-key mode).' }),
+  azure_auth_mode: z.optional(z.enum(['api-key', 'apiKey', 'entra', 'managed'])).check(z.describe('Default api-key.')),
+  key: z.optional(resourceKey).check(z.describe('The resource key (api-key mode).')),
   // A tenant is a GUID or a domain; it becomes a path segment of the token endpoint.
-  azure_entra_tenant_id: z
-    .string()
-    .trim()
-    .regex(/^(?!\.+$)[A-Za-z0-9.-]{1,253}$/, 'must be a tenant id (a GUID) or a tenant domain')
-    .optional(),
-  azure_entra_client_id: z.string().trim().min(1).max(200).optional(),
-  azure_entra_client_secret: secretText.optional(),
-  azure_managed_client_id: z.string().trim().min(1).max(200).optional(),
+  azure_entra_tenant_id: z.optional(
+    z.string().check(z.trim(), z.regex(/^(?!\.+$)[A-Za-z0-9.-]{1,253}$/, 'must be a tenant id (a GUID) or a tenant domain')),
+  ),
+  azure_entra_client_id: z.optional(clientId),
+  azure_entra_client_secret: z.optional(secretText),
+  azure_managed_client_id: z.optional(clientId),
 };
 
 const createFields = { resource_name: resourceName, deployment_config: DeploymentList, ...authFields };
-const updateFields = { resource_name: resourceName.optional(), deployment_config: DeploymentList.optional(), ...authFields };
+const updateFields = { resource_name: z.optional(resourceName), deployment_config: z.optional(DeploymentList), ...authFields };
 
 interface AzureConfig extends AuthConfig {
   resource_name: string;

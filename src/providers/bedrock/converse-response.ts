@@ -4,14 +4,14 @@
 // The body is parsed, not cast: a body Bedrock would never send becomes a 502 with our own message,
 // never a half-translated answer.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeygateError } from '../../errors';
 
 /** Token counts as Converse reports them, in a response body and in the stream's metadata event. */
 export const ConverseUsage = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  totalTokens: z.number().int().nonnegative().optional(),
+  inputTokens: z.int().check(z.nonnegative()),
+  outputTokens: z.int().check(z.nonnegative()),
+  totalTokens: z.optional(z.int().check(z.nonnegative())),
 });
 
 export interface ChatUsage {
@@ -30,8 +30,8 @@ export function chatUsage(usage: z.infer<typeof ConverseUsage>): ChatUsage {
 
 // Loose, because Converse adds block kinds over time (reasoning, citations); those are skipped.
 const ContentBlock = z.looseObject({
-  text: z.string().optional(),
-  toolUse: z.looseObject({ toolUseId: z.string().min(1), name: z.string().min(1), input: z.unknown() }).optional(),
+  text: z.optional(z.string()),
+  toolUse: z.optional(z.looseObject({ toolUseId: z.string().check(z.minLength(1)), name: z.string().check(z.minLength(1)), input: z.unknown() })),
 });
 
 const ConverseResponse = z.looseObject({

@@ -6,7 +6,7 @@
 // event, which the OpenAI SDK raises as an APIError, and then a clean close. No `[DONE]` follows
 // an error, so a client never mistakes a cut-off answer for a whole one.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { errorBody, KeygateError } from '../../errors';
 import { chatUsage, ConverseUsage, finishReason, upstreamInvalidResponse, type ChatUsage, type CompletionMeta } from './converse-response';
 import { EventStreamError, type EventStreamMessage } from './event-stream';
@@ -18,14 +18,14 @@ export interface StreamMeta extends CompletionMeta {
   onUsage?: (usage: ChatUsage) => void;
 }
 
-const BlockIndex = z.number().int().nonnegative();
+const BlockIndex = z.int().check(z.nonnegative());
 const ContentBlockStart = z.object({
   contentBlockIndex: BlockIndex,
-  start: z.looseObject({ toolUse: z.looseObject({ toolUseId: z.string().min(1), name: z.string().min(1) }).optional() }),
+  start: z.looseObject({ toolUse: z.optional(z.looseObject({ toolUseId: z.string().check(z.minLength(1)), name: z.string().check(z.minLength(1)) })) }),
 });
 const ContentBlockDelta = z.object({
   contentBlockIndex: BlockIndex,
-  delta: z.looseObject({ text: z.string().optional(), toolUse: z.looseObject({ input: z.string() }).optional() }),
+  delta: z.looseObject({ text: z.optional(z.string()), toolUse: z.optional(z.looseObject({ input: z.string() })) }),
 });
 const MessageStop = z.object({ stopReason: z.string() });
 const Metadata = z.object({ usage: ConverseUsage });
@@ -71,7 +71,7 @@ const incompleteStream = () =>
 
 const frame = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 
-function payloadOf<Schema extends z.ZodType>(message: EventStreamMessage, schema: Schema): z.infer<Schema> {
+function payloadOf<Schema extends z.ZodMiniType>(message: EventStreamMessage, schema: Schema): z.infer<Schema> {
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(message.payload));

@@ -2,7 +2,7 @@
 // Keygate translate the request, sign it with SigV4 (or send a Bedrock API key), and translate the
 // answer back, streamed or not, tool calls included.
 
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { AwsClient } from 'aws4fetch';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError } from '../../errors';
@@ -18,28 +18,35 @@ import { eventStreamDecoder } from './event-stream';
 
 const region = z
   .string()
-  .trim()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-east-1')
-  .openapi({ description: 'The AWS region of the Bedrock runtime, e.g. us-east-1.' });
-const secretText = z.string().trim().min(1, 'must not be empty').max(4096);
-const headerSafe = secretText.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces');
+  .check(
+    z.trim(),
+    z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-east-1'),
+    z.describe('The AWS region of the Bedrock runtime, e.g. us-east-1.'),
+  );
+const secretText = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(4096));
+const headerSafe = secretText.check(z.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces'));
 
 const authFields = {
-  aws_auth_type: z.enum(['accessKey', 'assumedRole', 'apiKey']).optional().openapi({ description: 'Default accessKey.' }),
-  aws_access_key_id: headerSafe.optional(),
-  aws_secret_access_key: secretText.optional(),
-  aws_session_token: headerSafe.optional(),
-  aws_role_arn: z
-    .string()
-    .trim()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock')
-    .optional(),
-  aws_external_id: z.string().trim().regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-').optional(),
-  key: headerSafe.optional().openapi({ description: 'A Bedrock API key (apiKey auth).' }),
+  aws_auth_type: z.optional(z.enum(['accessKey', 'assumedRole', 'apiKey'])).check(z.describe('Default accessKey.')),
+  aws_access_key_id: z.optional(headerSafe),
+  aws_secret_access_key: z.optional(secretText),
+  aws_session_token: z.optional(headerSafe),
+  aws_role_arn: z.optional(
+    z
+      .string()
+      .check(
+        z.trim(),
+        z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock'),
+      ),
+  ),
+  aws_external_id: z.optional(
+    z.string().check(z.trim(), z.regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-')),
+  ),
+  key: z.optional(headerSafe).check(z.describe('A Bedrock API key (apiKey auth).')),
 };
 
 const createFields = { aws_region: region, ...authFields };
-const updateFields = { aws_region: region.optional(), ...authFields };
+const updateFields = { aws_region: z.optional(region), ...authFields };
 
 interface BedrockConfig extends AuthConfig {
   region: string;

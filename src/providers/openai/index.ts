@@ -1,7 +1,7 @@
 // OpenAI: the request is already in OpenAI's shape, so the gateway passes it through and only
 // swaps the credential. `OPENAI_BASE_URL` lets an egress proxy or a test fake stand in.
 
-import { z } from '@hono/zod-openapi';
+import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { maskSecret, type ProviderModule } from '../provider';
 import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS } from '../stream-usage-request';
@@ -11,19 +11,19 @@ import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS } fr
 // refused when it is stored.
 const apiKey = z
   .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(4096, 'is longer than 4096 characters')
-  .regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces');
+  .check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(4096, 'is longer than 4096 characters'),
+    z.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces'),
+  );
 
 const createFields = {
-  key: apiKey.openapi({ description: 'The OpenAI API key.' }),
+  key: apiKey.check(z.describe('The OpenAI API key.')),
 };
 
 const updateFields = {
-  key: apiKey.optional().openapi({
-    description: 'A new OpenAI API key. Rotation: the slug stays and the next request uses it.',
-  }),
+  key: z.optional(apiKey).check(z.describe('A new OpenAI API key. Rotation: the slug stays and the next request uses it.')),
 };
 
 function credentialsFor(apiKey: string) {
