@@ -71,7 +71,8 @@ function summarize(profile, top = 30) {
 }
 
 const fake = await startFakeOpenAI();
-const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, inspectorPort: INSPECTOR_PORT });
+// Built unminified, so the profile names our functions; otherwise the bundle that deploys.
+const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, inspectorPort: INSPECTOR_PORT, minify: false });
 try {
   const limits = withLimits
     ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }

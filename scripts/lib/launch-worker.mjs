@@ -36,7 +36,7 @@ function parseWranglerToml(text) {
 }
 
 /** Builds with `wrangler deploy --dry-run`, so what runs is exactly what would deploy. */
-async function buildWorker(outdir) {
+async function buildWorker(outdir, { minify = true } = {}) {
   // node_modules/.bin/wrangler starts with `#!/usr/bin/env node`; putting this process's Node first
   // on PATH makes it run on the same (new enough) Node as the caller, whatever the system has.
   const env = {
@@ -45,7 +45,7 @@ async function buildWorker(outdir) {
     WRANGLER_SEND_METRICS: 'false', // no network calls from a build
   };
   try {
-    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--outdir', outdir], { cwd: root, env, maxBuffer: 16 << 20 });
+    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--outdir', outdir, ...(minify ? [] : ['--minify=false'])], { cwd: root, env, maxBuffer: 16 << 20 });
   } catch (error) {
     throw new Error(`wrangler deploy --dry-run failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`);
   }
@@ -84,9 +84,11 @@ function checkCompatibilityDate(wanted) {
  * Builds and starts Keygate. `vars` override wrangler.toml's [vars] and may also set the secrets
  * ADMIN_API_KEY and VAULT_KEY (random ones are generated otherwise). `port: 0` picks a free port;
  * `inspectorPort` opens V8's inspector there (see scripts/profile.mjs); `ledgerInMemory` keeps
- * Durable Object storage in memory instead of on local disk.
+ * Durable Object storage in memory instead of on local disk; `minify: false` builds readable code
+ * (for profiles) instead of what deploys; `bundleDir` runs a bundle built before (by
+ * `wrangler deploy --dry-run --outdir <dir>`) instead of building one, and leaves it in place.
  */
-export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false } = {}) {
+export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false, minify = true, bundleDir } = {}) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
   const bindings = {
     ...toml.vars,
@@ -95,10 +97,11 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
     ...vars,
   };
 
-  const outdir = await mkdtemp(join(tmpdir(), 'keygate-build-'));
+  const outdir = bundleDir ?? (await mkdtemp(join(tmpdir(), 'keygate-build-')));
+  const removeBuild = () => (bundleDir ? Promise.resolve() : rm(outdir, { recursive: true, force: true }));
   let mf;
   try {
-    const scriptPath = await buildWorker(outdir);
+    const scriptPath = bundleDir ? join(bundleDir, 'index.js') : await buildWorker(outdir, { minify });
     mf = new Miniflare({
       modules: true,
       scriptPath,
@@ -127,12 +130,12 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
       bundleGzipBytes: gzipSync(await readFile(scriptPath)).length,
       async close() {
         await mf.dispose();
-        await rm(outdir, { recursive: true, force: true });
+        await removeBuild();
       },
     };
   } catch (error) {
     await mf?.dispose().catch(() => {});
-    await rm(outdir, { recursive: true, force: true });
+    await removeBuild();
     throw error;
   }
 }
