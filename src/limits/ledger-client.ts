@@ -171,7 +171,14 @@ export async function limitsState(env: Env, context: Pick<ExecutionContext, 'wai
   const period = record.usageLimits ? budgetPeriod(record.usageLimits, now) : null;
   const budget = record.usageLimits && period ? { unit: record.usageLimits.type, period } : null;
   const carried = takeHeldSettlements(record);
-  const state = await fromLedger(record.slug, () => ledgerOf(env, record).state(record.rateLimits, budget, now, carried));
+  const state = await fromLedger(record.slug, async () => {
+    try {
+      return await ledgerOf(env, record).state(record.rateLimits, budget, now, carried);
+    } catch (error) {
+      if (carried.length > 0) logLostSettlements(record, carried.length, error);
+      throw error;
+    }
+  });
   sendAlerts(env, context, record, state.raised);
   return { windows: state.windows, budget: period ? { spent: state.spent, reserved: state.reserved, period, alerts: state.alerts } : null };
 }
