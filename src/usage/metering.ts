@@ -45,7 +45,11 @@ export async function startMetering(
   const startedAt = Date.now();
   const limits = record.usageLimits;
   const generation = isGeneration(call);
-  const estimate = generation ? estimateUsage(call.path, call.json) : NO_USAGE;
+  // Walking a long prompt costs time on every call, and most calls never need the estimate: only
+  // admission to a limited key does, or a call whose answer reports no usage. So it is made once,
+  // when first needed.
+  let madeEstimate: Usage | null = null;
+  const estimate = (): Usage => (madeEstimate ??= generation ? estimateUsage(call.path, call.json) : NO_USAGE);
   const limited = record.rateLimits.length > 0 || limits !== null;
 
   const writeEvent = (charged: Usage, status: number, estimated: boolean, costUsd: number | null) => {
@@ -72,7 +76,7 @@ export async function startMetering(
   try {
     budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
     if (limited) {
-      reservationId = await admitToLedger(env, context, record, { amount: budgetPrice ? costOf(estimate, budgetPrice) : estimate.totalTokens, tokens: estimate.totalTokens }, startedAt);
+      reservationId = await admitToLedger(env, context, record, { amount: budgetPrice ? costOf(estimate(), budgetPrice) : estimate().totalTokens, tokens: estimate().totalTokens }, startedAt);
     }
   } catch (error) {
     // A refused call is history too: the analytics will want to see what was refused.
@@ -93,12 +97,12 @@ export async function startMetering(
       if (finished) return;
       finished = true;
       const answered = status < 400;
-      const estimated = reported === null && answered && generation;
-      const charged = reported ?? (estimated ? (stream ? streamedEstimate(estimate, stream.streamedCharacters) : estimate) : NO_USAGE);
+      const isEstimate = reported === null && answered && generation;
+      const charged = reported ?? (isEstimate ? (stream ? streamedEstimate(estimate(), stream.streamedCharacters) : estimate()) : NO_USAGE);
       if (limited) {
         settleInLedger(env, context, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, Date.now());
       }
-      writeEvent(charged, status, estimated, listPrice ? costOf(charged, listPrice) : null);
+      writeEvent(charged, status, isEstimate, listPrice ? costOf(charged, listPrice) : null);
     },
   };
 }
