@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `npm run ab -- <bundle dir A> <bundle dir B> [--limits]`: is build B faster than build A?
+// `npm run ab -- <bundle dir A> <bundle dir B> [--limits] [--stream]`: is build B faster than A?
 // Runs both bundles side by side against one fake upstream and alternates short autocannon runs
 // between them, in both orders, at 1 and 32 connections; prints the medians and B/A. Build each
 // bundle with `npx wrangler deploy --dry-run --outdir <dir>` (say, before and after a change).
 //
 // Identical bundles come out up to about 5% apart on this machine, so read smaller differences
-// as noise. `--limits` uses a key with a rate limit and a budget (one ledger call per request).
+// as noise. `--limits` uses a key with a rate limit and a budget (one ledger call per request);
+// `--stream` asks for streamed (SSE) answers.
 
 import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
@@ -13,13 +14,14 @@ import { launchKeygate } from './lib/launch-worker.mjs';
 
 const [dirA, dirB] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 if (!dirA || !dirB) {
-  console.error('usage: npm run ab -- <bundle dir A> <bundle dir B> [--limits]');
+  console.error('usage: npm run ab -- <bundle dir A> <bundle dir B> [--limits] [--stream]');
   process.exit(2);
 }
 const withLimits = process.argv.includes('--limits');
+const stream = process.argv.includes('--stream');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 6);
 const SECONDS = Number(process.env.AB_SECONDS ?? 2);
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
 const limits = withLimits
   ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }
   : {};

@@ -24,7 +24,9 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 // BENCH_TARGETS=floor,keygate runs only those (with direct, which every ratio needs); for quick
 // comparisons while working on one path. Ratios against a target that did not run are skipped.
 const ONLY = process.env.BENCH_TARGETS?.split(',').map((name) => name.trim());
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
+// BENCH_STREAM=1 measures streamed chat completions (SSE) instead of JSON answers.
+const STREAM = process.env.BENCH_STREAM === '1';
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(STREAM ? { stream: true } : {}) });
 
 const FLOOR_WORKER = `export default {
   fetch(request, env) {
@@ -84,7 +86,7 @@ try {
   }
 
   const added = (name) => 1000 / results[name].one.rps - 1000 / results.direct.one.rps;
-  console.log(`\nchat completions, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`);
+  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`);
   console.table(
     Object.entries(results).map(([target, { one, many }]) => ({
       target,

@@ -7,7 +7,8 @@
 // Tests steer it through the request itself:
 // - header `x-test-id`: groups recorded requests; read them at GET /__fake/requests?test=<id>
 // - `model` (JSON body) picks a behaviour: `fail-429`, `fail-500`, `fail-html` (502 HTML),
-//   `html-200`, `garbage-json`, `garbage-http`, `reset`, `slow` (headers after 3 s), `hold-stream`
+//   `html-200`, `garbage-json`, `garbage-http`, `reset`, `slow` (headers after 3 s), `split-stream`
+//   (a stream in 7-byte pieces), `hold-stream`
 //   (first SSE chunk, then waits for POST /__fake/release?test=<id>); anything else answers normally.
 
 import { createServer } from 'node:http';
@@ -239,7 +240,17 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
           setTimeout(resolve, 10_000);
         });
       }
-      for (const frame of frames.slice(model === 'hold-after-text' ? 2 : 1)) response.write(frame);
+      const rest = frames.slice(model === 'hold-after-text' ? 2 : 1);
+      if (model === 'split-stream') {
+        // Events cut at awkward places (mid-JSON, mid-separator), each piece its own write.
+        const text = rest.join('');
+        for (let start = 0; start < text.length; start += 7) {
+          response.write(text.slice(start, start + 7));
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        return response.end();
+      }
+      for (const frame of rest) response.write(frame);
       return response.end();
     }
 
