@@ -2,7 +2,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { fakeStreamFrames } from '../scripts/lib/fake-openai.mjs';
-import { chat, createVirtualKey, fakeUpstreamUrl } from './support/keygate';
+import { env } from 'cloudflare:workers';
+import { usageEventsOfKey } from '../src/usage/usage-events';
+import { chat, createVirtualKey, fakeUpstreamUrl, keyObject } from './support/keygate';
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();
@@ -31,5 +33,20 @@ describe('streaming chat completions', () => {
     let rest = '';
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
     expect(firstText + rest).toBe(fakeStreamFrames('hold-stream').join(''));
+  });
+
+  it('keeps the usage chunk it asked for from the client even when events arrive cut into pieces', async () => {
+    const slug = await createVirtualKey();
+    const response = await chat({ model: `@${slug}/split-stream`, stream: true });
+    // What the client sees is the stream it asked for, without usage, however the bytes arrived.
+    expect(await readAll(response.body!)).toBe(fakeStreamFrames('split-stream').join(''));
+    const { id } = (await keyObject(slug)) as { id: string };
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ total_tokens: 12, estimated: 0 })]);
+  });
+
+  it('passes the usage chunk through, cut into pieces or not, to a client that asked for it', async () => {
+    const slug = await createVirtualKey();
+    const response = await chat({ model: `@${slug}/split-stream`, stream: true, stream_options: { include_usage: true } });
+    expect(await readAll(response.body!)).toBe(fakeStreamFrames('split-stream', true).join(''));
   });
 });

@@ -1,35 +1,71 @@
 // Settles a metered call when its answer has been delivered: at once for an answer already whole
-// in memory, otherwise at the end of the body (a stream), or when the client goes away. The text a stream delivered is counted on the way, so
-// a stream cut off before its usage arrived can be charged an estimate of what it streamed.
+// in memory, otherwise at the end of the body (a stream), or when the client goes away.
+//
+// An SSE stream passes through one JS stage that reads each event once: the usage it reports, the
+// text it streamed (so a stream cut off before its usage arrived can be charged an estimate of
+// what it streamed), and, when Keygate asked for the usage chunk the client did not, that chunk,
+// which is kept from the client. One stage instead of one per concern: each JS stream stage costs
+// every chunk a round of promises (docs/benchmarks.md).
 
 import { isComplete } from '../http/complete-response';
-import { sseEventSplitter, streamedTextLength } from '../http/sse-usage';
+import { sseEventFacts, sseEventSplitter, withoutNullUsage } from '../http/sse-usage';
 import type { Metering } from '../usage/metering';
 
+export interface SettleOptions {
+  /** Keygate asked the stream for its usage chunk; the client did not, so it must not see it. */
+  hideAddedUsage: boolean;
+}
 
-export function settledWhenDone(response: Response, metering: Metering): Response {
+export function settledWhenDone(response: Response, metering: Metering, { hideAddedUsage }: SettleOptions): Response {
   const { status } = response;
   if (!response.body || isComplete(response)) {
     metering.finish(status);
     return response;
   }
-  const isStream = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+  const isSse = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+  const rewrite = isSse && hideAddedUsage && response.ok;
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
   let streamedCharacters = 0;
-  const splitEvents = sseEventSplitter((event) => (streamedCharacters += streamedTextLength(event)));
-  const finish = () => metering.finish(status, isStream ? { streamedCharacters } : undefined);
+  let outgoing: string[] = [];
+  const readEvent = (event: string) => {
+    const facts = sseEventFacts(event);
+    if (facts.usage) metering.onUsage(facts.usage);
+    streamedCharacters += facts.textLength;
+    if (rewrite && !facts.usageOnly) outgoing.push(withoutNullUsage(event));
+  };
+  const events = sseEventSplitter(readEvent);
+  const finish = () => metering.finish(status, isSse ? { streamedCharacters } : undefined);
   const reader = response.body.getReader();
+
   const body = new ReadableStream<Uint8Array>({
+    // Each pull passes on at least one chunk (or ends the stream): a pull that enqueues nothing
+    // would not be called again.
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (done) {
-          finish();
-          controller.close();
-          return;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            if (isSse) {
+              const rest = events.rest() + decoder.decode();
+              if (rest) readEvent(rest);
+              if (rewrite && outgoing.length > 0) controller.enqueue(encoder.encode(outgoing.join('')));
+            }
+            finish();
+            controller.close();
+            return;
+          }
+          if (isSse) events.push(decoder.decode(value, { stream: true }));
+          if (!rewrite) {
+            controller.enqueue(value);
+            return;
+          }
+          if (outgoing.length > 0) {
+            controller.enqueue(encoder.encode(outgoing.join('')));
+            outgoing = [];
+            return;
+          }
         }
-        if (isStream) splitEvents(decoder.decode(value, { stream: true }));
-        controller.enqueue(value);
       } catch (error) {
         finish();
         controller.error(error);

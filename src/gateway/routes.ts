@@ -23,7 +23,8 @@ export function gatewayRoutes() {
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
     const metering = await startMetering(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
     try {
-      return settledWhenDone(await callProvider(c.env, record, call, metering), metering);
+      const { response, addedStreamUsage } = await callProvider(c.env, record, call, metering);
+      return settledWhenDone(response, metering, { hideAddedUsage: addedStreamUsage });
     } catch (error) {
       metering.finish(error instanceof KeygateError ? errorStatus(error) : 500);
       throw error;
@@ -31,8 +32,16 @@ export function gatewayRoutes() {
   });
 }
 
-/** Opens the key's secret, has its provider build the upstream request, and relays the answer. */
-async function callProvider(env: Env, record: VirtualKeyRecord, call: GatewayRequest, metering: Metering): Promise<Response> {
+/**
+ * Opens the key's secret, has its provider build the upstream request, and relays the answer,
+ * saying whether the provider asked a stream for a usage chunk the client must not see.
+ */
+async function callProvider(
+  env: Env,
+  record: VirtualKeyRecord,
+  call: GatewayRequest,
+  metering: Metering,
+): Promise<{ response: Response; addedStreamUsage: boolean }> {
   const provider = providerOf(record);
   // The decrypted secret exists from here until the upstream request is built, and nowhere else.
   const secret = await openProviderSecret(env, record, record.secretEnvelope).catch((error: unknown) => {
@@ -54,5 +63,6 @@ async function callProvider(env: Env, record: VirtualKeyRecord, call: GatewayReq
   });
   const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(env));
   const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method, onUsage);
-  return exchange.relay ? exchange.relay(upstreamResponse, relayAsIs) : relayAsIs(upstreamResponse);
+  const response = await (exchange.relay ? exchange.relay(upstreamResponse, relayAsIs) : relayAsIs(upstreamResponse));
+  return { response, addedStreamUsage: exchange.addedStreamUsage === true };
 }

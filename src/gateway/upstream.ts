@@ -4,7 +4,6 @@
 import { errorBody, KeygateError } from '../errors';
 import { completeResponse } from '../http/complete-response';
 import { isJsonContentType } from '../http/content-type';
-import { tapUsage } from '../http/sse-usage';
 import { parseUsage, type Usage } from '../usage/usage';
 
 // Upstream headers that must not be copied onto our response: those of the upstream hop (the body
@@ -80,9 +79,8 @@ export async function relayUpstreamResponse(upstream: Response, method: string, 
       await upstream.body?.cancel();
       throw new KeygateError('upstream_invalid', 'upstream_invalid_response', 'The upstream provider answered with an HTML page instead of an API response.');
     }
-    // A stream's usage is read as it passes, without holding back a byte.
-    const body = onUsage && upstream.body && contentType?.toLowerCase().startsWith('text/event-stream') ? upstream.body.pipeThrough(tapUsage(onUsage)) : upstream.body;
-    return new Response(body, { status: upstream.status, headers });
+    // A stream passes through as it arrives; metering reads its usage on the way (metered-response.ts).
+    return new Response(upstream.body, { status: upstream.status, headers });
   }
 
   const text = await readUpstreamText(upstream);

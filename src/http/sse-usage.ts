@@ -1,116 +1,80 @@
 // Usage in OpenAI-shaped SSE streams. Keygate asks upstreams for the usage chunk of a stream when
 // it needs usage to meter, but a client that did not ask for it must not receive it: a last chunk
-// with `choices: []` breaks code that reads `chunk.choices[0]`. `withoutUsageChunk` drops exactly
-// that chunk and passes every other byte through; `tapUsage` reads usage without changing a byte.
+// with `choices: []` breaks code that reads `chunk.choices[0]`. The gateway reads every event once
+// (gateway/metered-response.ts) with `sseEventFacts`: its usage, its text, and whether it is that
+// chunk.
 
 import { parseUsage, type Usage } from '../usage/usage';
 
 const EVENT_END = /\r?\n\r?\n/;
 
-function isUsageOnlyChunk(event: string): boolean {
-  const data = /^data: ?(.*)$/m.exec(event)?.[1];
-  if (!data || !data.includes('"usage"')) return false;
-  try {
-    const chunk = JSON.parse(data) as { choices?: unknown; usage?: unknown };
-    return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage !== null && typeof chunk.usage === 'object';
-  } catch {
-    return false;
-  }
+/** What metering needs from one OpenAI-shaped SSE event, read with a single JSON parse. */
+export interface SseEventFacts {
+  /** The usage it reports: chat and completion chunks carry `usage`, the Responses API's last event `response.usage`. */
+  usage: Usage | null;
+  /**
+   * Characters of generated text: chat `delta.content` and tool call arguments, completion
+   * `text`, and the Responses API's `delta`.
+   */
+  textLength: number;
+  /** The chunk that only carries usage (`choices: []`), which a client that did not ask must not see. */
+  usageOnly: boolean;
 }
 
-/** Passes a stream through unchanged, calling `onUsage` at its end with the usage it carried. */
-export function tapUsage(onUsage: (usage: Usage) => void): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  let usage: Usage | null = null;
-  const scan = (event: string) => {
-    const data = /^data: ?(.*)$/m.exec(event)?.[1];
-    if (!data || !data.includes('"usage"')) return;
-    try {
-      // Chat and completion chunks carry `usage`; the Responses API's last event carries `response.usage`.
-      const event = JSON.parse(data) as { usage?: unknown; response?: { usage?: unknown } };
-      usage = parseUsage(event.usage ?? event.response?.usage ?? null) ?? usage;
-    } catch {
-      // Not JSON (e.g. [DONE]): no usage in it.
+const NO_FACTS: SseEventFacts = { usage: null, textLength: 0, usageOnly: false };
+
+export function sseEventFacts(event: string): SseEventFacts {
+  const data = /^data: ?(.*)$/m.exec(event)?.[1];
+  if (!data || data === '[DONE]') return NO_FACTS;
+  let parsed: { choices?: unknown; type?: unknown; delta?: unknown; usage?: unknown; response?: { usage?: unknown } };
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return NO_FACTS;
+  }
+  if (parsed === null || typeof parsed !== 'object') return NO_FACTS;
+  let textLength = typeof parsed.type === 'string' && typeof parsed.delta === 'string' ? parsed.delta.length : 0;
+  const choices = Array.isArray(parsed.choices) ? parsed.choices : [];
+  for (const choice of choices) {
+    const { delta, text } = (choice ?? {}) as { delta?: { content?: unknown; tool_calls?: unknown }; text?: unknown };
+    if (typeof text === 'string') textLength += text.length;
+    if (typeof delta?.content === 'string') textLength += delta.content.length;
+    for (const call of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
+      const argumentsText = (call as { function?: { arguments?: unknown } })?.function?.arguments;
+      if (typeof argumentsText === 'string') textLength += argumentsText.length;
     }
-  };
-  return new TransformStream({
-    transform(bytes, controller) {
-      controller.enqueue(bytes);
-      pending += decoder.decode(bytes, { stream: true });
-      for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
-        scan(pending.slice(0, match.index));
-        pending = pending.slice(match.index + match[0].length);
-      }
-    },
-    flush() {
-      if (pending) scan(pending);
-      if (usage !== null) onUsage(usage);
-    },
-  });
+  }
+  const usage = parseUsage(parsed.usage ?? parsed.response?.usage ?? null);
+  const usageOnly = Array.isArray(parsed.choices) && choices.length === 0 && parsed.usage !== null && typeof parsed.usage === 'object';
+  return { usage, textLength, usageOnly };
 }
 
 /** Asking for usage makes every chunk carry `"usage":null`; a client that did not ask never had it. */
-function withoutNullUsage(event: string): string {
+export function withoutNullUsage(event: string): string {
   return event.replace(/,\s*"usage":\s*null(?=\s*[,}])/g, '').replace(/"usage":\s*null\s*,\s*/g, '');
 }
 
 /**
- * The characters of generated text in one OpenAI-shaped SSE event: chat `delta.content` and tool
- * call arguments, completion `text`, and the Responses API's `delta`.
+ * Splits SSE text into whole events across chunk boundaries. Each event is passed with the blank
+ * line that ended it; `rest()` returns what is left when the stream ends.
  */
-export function streamedTextLength(event: string): number {
-  const data = /^data: ?(.*)$/m.exec(event)?.[1];
-  if (!data || data === '[DONE]') return 0;
-  try {
-    const parsed = JSON.parse(data) as { choices?: unknown; type?: unknown; delta?: unknown };
-    let length = typeof parsed.type === 'string' && typeof parsed.delta === 'string' ? parsed.delta.length : 0;
-    for (const choice of Array.isArray(parsed.choices) ? parsed.choices : []) {
-      const { delta, text } = (choice ?? {}) as { delta?: { content?: unknown; tool_calls?: unknown }; text?: unknown };
-      if (typeof text === 'string') length += text.length;
-      if (typeof delta?.content === 'string') length += delta.content.length;
-      for (const call of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
-        const argumentsText = (call as { function?: { arguments?: unknown } })?.function?.arguments;
-        if (typeof argumentsText === 'string') length += argumentsText.length;
-      }
-    }
-    return length;
-  } catch {
-    return 0;
-  }
-}
-
-/** Splits SSE text into whole events across chunk boundaries. */
-export function sseEventSplitter(onEvent: (event: string) => void): (text: string) => void {
+export function sseEventSplitter(onEvent: (event: string) => void): { push(text: string): void; rest(): string } {
   let pending = '';
-  return (text) => {
-    pending += text;
-    for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
-      onEvent(pending.slice(0, match.index));
-      pending = pending.slice(match.index + match[0].length);
-    }
-  };
-}
-
-export function withoutUsageChunk(): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let pending = '';
-  return new TransformStream({
-    transform(bytes, controller) {
-      pending += decoder.decode(bytes, { stream: true });
+  return {
+    push(text) {
+      pending += text;
       for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
         const end = match.index + match[0].length;
-        const event = pending.slice(0, end);
+        onEvent(pending.slice(0, end));
         pending = pending.slice(end);
-        if (!isUsageOnlyChunk(event)) controller.enqueue(encoder.encode(withoutNullUsage(event)));
       }
     },
-    flush(controller) {
-      pending += decoder.decode();
-      if (pending && !isUsageOnlyChunk(pending)) controller.enqueue(encoder.encode(withoutNullUsage(pending)));
+    rest() {
+      const rest = pending;
+      pending = '';
+      return rest;
     },
-  });
+  };
 }
 
 /**

@@ -28,6 +28,11 @@ export interface UpstreamExchange {
    * must adjust it. `relayAsIs` is the gateway's own relay. Without `relay`, that one is used.
    */
   relay?: (upstream: Response, relayAsIs: (upstream: Response) => Promise<Response>) => Promise<Response>;
+  /**
+   * The provider asked an OpenAI-shaped stream for its usage chunk although the client did not;
+   * the gateway then keeps that chunk (and the `"usage":null` fields it adds) from the client.
+   */
+  addedStreamUsage?: boolean;
 }
 
 /** A client's OpenAI-shaped call, as the gateway read it. */

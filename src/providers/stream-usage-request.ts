@@ -1,9 +1,8 @@
-// Asking an OpenAI-shaped upstream for a stream's usage chunk, and keeping that chunk from a
-// client that did not ask for it. Shared by the OpenAI and Azure modules.
+// Asking an OpenAI-shaped upstream for a stream's usage chunk. Shared by the OpenAI and Azure
+// modules; the gateway keeps the chunk from a client that did not ask for it (addedStreamUsage).
 
 import { withTopLevelField } from '../http/json-body';
-import { withoutUsageChunk } from '../http/sse-usage';
-import type { UpstreamCall, UpstreamExchange } from './provider';
+import type { UpstreamCall } from './provider';
 
 /** Streamed calls whose usage only arrives when asked for with `stream_options.include_usage`. */
 export const STREAMED_USAGE_PATHS = new Set(['/chat/completions', '/completions']);
@@ -22,10 +21,3 @@ export function askingForStreamUsage(call: UpstreamCall): BodyWithStreamUsage {
   if (current.include_usage === true) return { body: call.body, added: false };
   return { body: withTopLevelField(call.body, call.json, 'stream_options', { ...current, include_usage: true }), added: true };
 }
-
-/** A relay that drops the usage chunk Keygate added, so the client sees the stream it asked for. */
-export const relayWithoutAddedUsage: NonNullable<UpstreamExchange['relay']> = async (upstream, relayAsIs) => {
-  const relayed = await relayAsIs(upstream);
-  if (!relayed.ok || !relayed.body || !relayed.headers.get('content-type')?.startsWith('text/event-stream')) return relayed;
-  return new Response(relayed.body.pipeThrough(withoutUsageChunk()), relayed);
-};

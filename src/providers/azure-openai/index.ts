@@ -10,7 +10,7 @@ import type { ProviderModule, UpstreamCall } from '../provider';
 import { authorizationHeader, authSettings, type AuthConfig } from './auth';
 import { checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
 import { acceptsStreamOptions } from '../../http/sse-usage';
-import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS, type BodyWithStreamUsage } from '../stream-usage-request';
+import { askingForStreamUsage, STREAMED_USAGE_PATHS, type BodyWithStreamUsage } from '../stream-usage-request';
 
 const resourceName = z
   .string()
@@ -124,6 +124,6 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     const { body, added } = upstreamBody(call, deployment);
     const request = new Request(upstreamUrl(call, config, deployment), { method: call.method, headers, body, redirect: 'manual' });
     // The client did not ask for the usage chunk, so it does not get it.
-    return added ? { request, relay: relayWithoutAddedUsage } : { request };
+    return { request, addedStreamUsage: added };
   },
 };

@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { maskSecret, type ProviderModule } from '../provider';
-import { askingForStreamUsage, relayWithoutAddedUsage, STREAMED_USAGE_PATHS } from '../stream-usage-request';
+import { askingForStreamUsage, STREAMED_USAGE_PATHS } from '../stream-usage-request';
 
 // The key travels in an HTTP header, so only printable ASCII without spaces can work there. A key
 // with anything else would fail every call later (or make the runtime log the header), so it is
@@ -46,6 +46,6 @@ export const openaiProvider: ProviderModule<typeof createFields, typeof updateFi
     // Streams carry usage only when asked; ask when metering, and keep the extra chunk from the client.
     const { body, added } = call.onUsage && STREAMED_USAGE_PATHS.has(call.path) ? askingForStreamUsage(call) : { body: call.body, added: false };
     const request = new Request(`${base}${call.path}${call.search}`, { method: call.method, headers, body, redirect: 'manual' });
-    return added ? { request, relay: relayWithoutAddedUsage } : { request };
+    return { request, addedStreamUsage: added };
   },
 };
