@@ -40,7 +40,7 @@ describe('streaming chat completions', () => {
     const response = await chat({ model: `@${slug}/split-stream`, stream: true });
     // What the client sees is the stream it asked for, without usage, however the bytes arrived.
     expect(await readAll(response.body!)).toBe(fakeStreamFrames('split-stream').join(''));
-    const { id } = (await keyObject(slug)) as { id: string };
+    const id = String((await keyObject(slug)).id);
     await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ total_tokens: 12, estimated: 0 })]);
   });
 
