@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run profile [-- --limits]`: where Keygate's time goes on the hot path. Runs the deployable
+// `npm run profile [-- --limits] [-- --stream]`: where Keygate's time goes on the hot path. Runs the deployable
 // bundle under Miniflare with V8's inspector open, drives chat completions at one connection
 // against the fake upstream, records a CPU profile of the Worker's isolate, and prints the
 // functions with the most self time. The profile is written to keygate.cpuprofile (open it in
@@ -14,10 +14,11 @@ import { startFakeOpenAI } from './lib/fake-openai.mjs';
 import { launchKeygate } from './lib/launch-worker.mjs';
 
 const withLimits = process.argv.includes('--limits');
+const stream = process.argv.includes('--stream');
 const save = !process.argv.includes('--no-save');
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9329);
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
 
 /** A minimal Chrome DevTools Protocol client over Node's built-in WebSocket. */
 async function connectInspector(port) {
@@ -103,7 +104,7 @@ try {
   const { profile } = await inspector.send('Profiler.stop');
   inspector.close();
 
-  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}: ${Math.round(result.requests.average)} req/s at 1 connection, profiled ${SECONDS} s of isolate "${inspector.title}"`);
+  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}: ${Math.round(result.requests.average)} req/s at 1 connection, profiled ${SECONDS} s of isolate "${inspector.title}"`);
   console.table(summarize(profile));
   if (save) {
     await writeFile('keygate.cpuprofile', JSON.stringify(profile));
