@@ -22,7 +22,7 @@ export function settledWhenDone(response: Response, metering: Metering, { hideAd
     metering.finish(status);
     return response;
   }
-  const isSse = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+  const isSse = response.headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') === true;
   const rewrite = isSse && hideAddedUsage && response.ok;
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();

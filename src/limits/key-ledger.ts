@@ -91,11 +91,15 @@ export class KeyLedger extends DurableObject<Env> {
    * ledger-client.ts), so they free their reservations before this admission is decided; the
    * alerts they raise come back with the answer.
    */
-  async admit(callerRequest: AdmissionRequest, callerNow: number, carried: readonly PendingSettlement[] = []): Promise<Admission & { alerts?: BudgetAlert[] }> {
+  async admit(
+    callerRequest: AdmissionRequest,
+    callerNow: number,
+    carried: readonly PendingSettlement[] = [],
+  ): Promise<Admission & { alerts?: BudgetAlert[]; applied: number }> {
     const alerts = this.#applyAll(carried);
     const admission = this.#admit(callerRequest, callerNow);
     await this.#save();
-    return alerts.length > 0 ? { ...admission, alerts } : admission;
+    return { ...admission, ...(alerts.length > 0 ? { alerts } : {}), applied: carried.length };
   }
 
   #admit(callerRequest: AdmissionRequest, callerNow: number): Admission {
@@ -190,7 +194,7 @@ export class KeyLedger extends DurableObject<Env> {
     budget: { unit: BudgetUnit; period: BudgetPeriod } | null,
     callerNow: number,
     carried: readonly PendingSettlement[] = [],
-  ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[]; raised: BudgetAlert[] }> {
+  ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[]; raised: BudgetAlert[]; applied: number }> {
     const raised = this.#applyAll(carried);
     if (carried.length > 0) await this.#save();
     const now = this.#tick(callerNow);
@@ -200,7 +204,7 @@ export class KeyLedger extends DurableObject<Env> {
       const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
-    return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [], raised };
+    return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [], raised, applied: carried.length };
   }
 
   /** The newer of the caller's limits and those pushed here, as an admission request. */

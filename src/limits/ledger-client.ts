@@ -3,14 +3,10 @@
 import { invalidRequest, KeygateError } from '../errors';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { priceOf, type ModelPrice } from '../usage/prices';
-import { sendBudgetAlert } from './budget-alert';
+import { holdSettlements, returnSettlements, sendAlerts, sendSettlementsNow, takeHeldSettlements } from './held-settlements';
+import { ledgerOf } from './ledger-stub';
 import type { Admission, BudgetAlert, PendingSettlement, WindowState } from './ledger-types';
 import { budgetPeriod, type BudgetPeriod, type StoredUsageLimits } from './usage-limits';
-
-function ledgerOf(env: Env, record: Pick<VirtualKeyRecord, 'id'>) {
-  // Named from the key's id (not its slug), so nothing a key can change moves its ledger.
-  return env.KEY_LEDGER.get(env.KEY_LEDGER.idFromName(record.id));
-}
 
 const UNIT_NAMES = { rpm: 'minute', rph: 'hour', rpd: 'day' } as const;
 
@@ -60,30 +56,6 @@ async function fromLedger<Result>(slug: string, call: () => Promise<Result>): Pr
   }
 }
 
-// Settlements wait here, per key, and ride along with the key's next admission: a busy key then
-// costs its ledger one call and one durable write per request instead of two, and a write was the
-// ledger's largest cost (docs/benchmarks.md). A key with no next request in SETTLEMENT_DELAY_MS
-// gets its settlements sent on their own. Until a settlement arrives its reservation stays held,
-// so the delay can only make the ledger stricter, never let a call through that it should refuse.
-export const SETTLEMENT_DELAY_MS = 25;
-const heldSettlements = new Map<string, { record: VirtualKeyRecord; entries: PendingSettlement[] }>();
-
-function takeHeldSettlements(record: Pick<VirtualKeyRecord, 'id'>): PendingSettlement[] {
-  const held = heldSettlements.get(record.id);
-  if (!held) return [];
-  heldSettlements.delete(record.id);
-  return held.entries;
-}
-
-function sendAlerts(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, record: VirtualKeyRecord, alerts: readonly BudgetAlert[] | undefined): void {
-  for (const alert of alerts ?? []) context.waitUntil(sendBudgetAlert(env, record, alert));
-}
-
-function logLostSettlements(record: VirtualKeyRecord, count: number, error: unknown): void {
-  // Not lost for good: each reservation is charged its estimate when it expires (key-ledger.ts).
-  console.error(JSON.stringify({ level: 'warn', code: 'ledger_settle_failed', slug: record.slug, count, message: error instanceof Error ? error.message : '' }));
-}
-
 /**
  * Admits a call against the key's rate limits and budget, or throws 429 / 412. `estimate` is in
  * the budget's unit; `estimatedTokens` is held against token limits. Returns the reservation.
@@ -106,18 +78,20 @@ export async function admitToLedger(
         carried,
       );
     } catch (error) {
-      if (carried.length > 0) logLostSettlements(record, carried.length, error);
+      returnSettlements(env, context, record, carried, error);
       throw error;
     }
   });
+  // A ledger still running older code during a deploy ignores what it does not know.
+  if (carried.length > 0 && admission.applied !== carried.length) returnSettlements(env, context, record, carried);
   sendAlerts(env, context, record, admission.alerts);
   if (!admission.admitted) throw refusal(record, admission);
   return admission.reservationId;
 }
 
 /**
- * Settles an admitted call: held for the key's next admission, or sent after SETTLEMENT_DELAY_MS
- * (kept alive with waitUntil) when none comes. Alerts the settlement raises are sent then.
+ * Settles an admitted call: held for the key's next ledger call (held-settlements.ts), or sent at
+ * once when `usedMoreThanReserved`, so the ledger stops judging other calls by a low estimate.
  */
 export function settleInLedger(
   env: Env,
@@ -125,32 +99,15 @@ export function settleInLedger(
   record: VirtualKeyRecord,
   settlement: { reservationId: string | null; tokens: number; amount: number },
   now: number,
+  usedMoreThanReserved: boolean,
 ): void {
   const limits = record.usageLimits;
   const budget = limits
     ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
     : undefined;
   const entry: PendingSettlement = { settlement: { revision: record.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
-  const held = heldSettlements.get(record.id);
-  if (held) {
-    held.entries.push(entry);
-    held.record = record;
-    return;
-  }
-  heldSettlements.set(record.id, { record, entries: [entry] });
-  context.waitUntil(sendHeldSettlementsLater(env, context, record));
-}
-
-async function sendHeldSettlementsLater(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, record: VirtualKeyRecord): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, SETTLEMENT_DELAY_MS));
-  const latest = heldSettlements.get(record.id)?.record ?? record;
-  const entries = takeHeldSettlements(record);
-  if (entries.length === 0) return; // an admission took them along
-  try {
-    sendAlerts(env, context, latest, await ledgerOf(env, record).settleAll(entries));
-  } catch (error) {
-    logLostSettlements(latest, entries.length, error);
-  }
+  if (usedMoreThanReserved) sendSettlementsNow(env, context, record, [entry]);
+  else holdSettlements(env, context, record, [entry]);
 }
 
 /** Pushes a key's limits to its ledger, which then corrects Workers still holding an older record. */
@@ -175,10 +132,11 @@ export async function limitsState(env: Env, context: Pick<ExecutionContext, 'wai
     try {
       return await ledgerOf(env, record).state(record.rateLimits, budget, now, carried);
     } catch (error) {
-      if (carried.length > 0) logLostSettlements(record, carried.length, error);
+      returnSettlements(env, context, record, carried, error);
       throw error;
     }
   });
+  if (carried.length > 0 && state.applied !== carried.length) returnSettlements(env, context, record, carried);
   sendAlerts(env, context, record, state.raised);
   return { windows: state.windows, budget: period ? { spent: state.spent, reserved: state.reserved, period, alerts: state.alerts } : null };
 }

@@ -10,9 +10,9 @@ import { en } from 'zod/locales';
 
 z.config(en());
 
-/** A whole number. A fraction is refused with `message`; a value of another type as usual. */
+/** A whole number. A fraction is refused with `message`; anything else (a string, 1e20) as usual. */
 export function wholeNumber(message = 'must be a whole number') {
-  return z.int({ error: (issue) => (typeof issue.input === 'number' ? message : undefined) });
+  return z.int({ error: (issue) => (issue.code === 'invalid_type' && typeof issue.input === 'number' ? message : undefined) });
 }
 
 /** A string, trimmed, of `min` to `max` characters. */

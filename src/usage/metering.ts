@@ -72,11 +72,13 @@ export async function startMetering(
   };
 
   let reservationId: string | null = null;
+  let reservedAmount = 0;
   let budgetPrice: ModelPrice | null = null;
   try {
     budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
     if (limited) {
-      reservationId = await admitToLedger(env, context, record, { amount: budgetPrice ? costOf(estimate(), budgetPrice) : estimate().totalTokens, tokens: estimate().totalTokens }, startedAt);
+      reservedAmount = budgetPrice ? costOf(estimate(), budgetPrice) : estimate().totalTokens;
+      reservationId = await admitToLedger(env, context, record, { amount: reservedAmount, tokens: estimate().totalTokens }, startedAt);
     }
   } catch (error) {
     // A refused call is history too: the analytics will want to see what was refused.
@@ -100,7 +102,9 @@ export async function startMetering(
       const isEstimate = reported === null && answered && generation;
       const charged = reported ?? (isEstimate ? (stream ? streamedEstimate(estimate(), stream.streamedCharacters) : estimate()) : NO_USAGE);
       if (limited) {
-        settleInLedger(env, context, record, { reservationId, tokens: charged.totalTokens, amount: budgetAmount(charged) }, Date.now());
+        const amount = budgetAmount(charged);
+        const usedMoreThanReserved = charged.totalTokens > estimate().totalTokens || amount > reservedAmount;
+        settleInLedger(env, context, record, { reservationId, tokens: charged.totalTokens, amount }, Date.now(), usedMoreThanReserved);
       }
       writeEvent(charged, status, isEstimate, listPrice ? costOf(charged, listPrice) : null);
     },
