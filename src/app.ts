@@ -4,7 +4,9 @@ import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { openApiDocument } from './admin/openapi';
+import { apiKeyRoutes } from './admin/api-keys-routes';
 import { virtualKeyRoutes } from './admin/virtual-keys-routes';
+import { workspaceRoutes } from './admin/workspaces-routes';
 import { errorResponse, invalidRequest, KeygateError } from './errors';
 import { gatewayRoutes } from './gateway/routes';
 import { authenticate } from './http/authenticate';
@@ -12,7 +14,15 @@ import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from 
 import type { AppEnv } from './http/context';
 import { requestId } from './http/request-id';
 
-const ADMIN_PREFIXES = ['/v1/virtual-keys'];
+/** The admin API's routes by prefix. Everything else under /v1 is the gateway's. */
+const ADMIN_ROUTES = {
+  '/v1/virtual-keys': virtualKeyRoutes,
+  '/v1/api-keys': apiKeyRoutes,
+  '/v1/admin/workspaces': workspaceRoutes,
+} as const;
+// Paths that never reach the gateway, whether or not a route matches: /v1/admin/users is a 404,
+// not a call for an upstream.
+const ADMIN_PREFIXES = [...Object.keys(ADMIN_ROUTES), '/v1/admin'];
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -28,7 +38,7 @@ export function createApp() {
     app.use(prefix, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
     app.use(`${prefix}/*`, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
   }
-  app.route('/v1/virtual-keys', virtualKeyRoutes());
+  for (const [prefix, routes] of Object.entries(ADMIN_ROUTES)) app.route(prefix, routes());
   // An admin path must not fall through to the gateway: a route it has, with a method it lacks,
   // is a 405; any deeper path is a 404.
   for (const prefix of ADMIN_PREFIXES) {

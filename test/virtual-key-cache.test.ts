@@ -3,7 +3,7 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { isolateRecords } from '../src/store/isolate-record-cache';
+import { isolateRecords } from '../src/store/isolate-cache';
 import { kvKeys } from '../src/store/kv-keys';
 import { adminRequest, chat, createVirtualKey, expectError, upstreamRequests } from './support/keygate';
 

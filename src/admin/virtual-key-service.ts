@@ -3,11 +3,11 @@
 
 import type * as z from 'zod/mini';
 import { invalidRequest, KeygateError, notFound } from '../errors';
-import type { Principal } from '../http/context';
+import { actsIn, namedWorkspace, type Principal } from '../auth/principal';
 import { configureLedger, limitsState } from '../limits/ledger-client';
 import { findProvider, providerOf } from '../providers/registry';
-import { newSlug, newVirtualKeyId } from '../store/identifiers';
-import { isolateRecords } from '../store/isolate-record-cache';
+import { DEFAULT_WORKSPACE_ID, newSlug, newVirtualKeyId } from '../store/identifiers';
+import { isolateRecords } from '../store/isolate-cache';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
 import {
@@ -23,12 +23,6 @@ import { commonUpdateFields, type CreateVirtualKeyBody, type UpdateVirtualKeyBod
 
 type CreateInput = z.infer<typeof CreateVirtualKeyBody>;
 type UpdateInput = z.infer<typeof UpdateVirtualKeyBody>;
-
-function checkWorkspace(principal: Principal, workspaceId: string | undefined): void {
-  if (workspaceId !== undefined && workspaceId !== principal.workspaceId) {
-    throw invalidRequest('unknown_workspace', `workspace_id ${workspaceId} is not a workspace this API key can use`, 'workspace_id');
-  }
-}
 
 export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof VirtualKeyObject> {
   const provider = providerOf(record);
@@ -69,11 +63,12 @@ export async function toVirtualKeyObjectWithState(
 }
 
 export async function createVirtualKey(env: Env, principal: Principal, input: CreateInput): Promise<VirtualKeyRecord> {
-  checkWorkspace(principal, input.workspace_id);
+  // An organisation key that names no workspace creates in the default one.
+  const workspaceId = namedWorkspace(principal, input.workspace_id) ?? DEFAULT_WORKSPACE_ID;
   const provider = findProvider(input.provider);
   if (!provider) throw invalidRequest('unknown_provider', `provider ${input.provider} is not supported`, 'provider');
   const credentials = provider.credentialsFromCreate(input, env);
-  const identity = { workspaceId: principal.workspaceId, id: newVirtualKeyId(), slug: newSlug(input.name) };
+  const identity = { workspaceId, id: newVirtualKeyId(), slug: newSlug(input.name) };
   const sealed = await sealProviderSecret(env, identity, credentials.secret);
   const now = new Date().toISOString();
   const record: VirtualKeyRecord = {
@@ -93,15 +88,22 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     createdAt: now,
     updatedAt: now,
   };
-  await insertVirtualKey(env.DB, record);
+  if (!(await insertVirtualKey(env.DB, record))) throw workspaceNotFound();
   if (hasLimits(record)) await pushLimitsToLedger(env, record);
   return record;
 }
 
-/** A key of the caller's workspace, or 404. Reads D1, not the cache: admin reads must be current. */
+function workspaceNotFound(): KeygateError {
+  return invalidRequest('workspace_not_found', 'workspace_id names no workspace; list them with GET /v1/admin/workspaces.', 'workspace_id');
+}
+
+/**
+ * A key of a workspace the caller acts in, or 404: another workspace's key is reported exactly
+ * like a missing one. Reads D1, not the cache: admin reads must be current.
+ */
 export async function getVirtualKey(env: Env, principal: Principal, slug: string): Promise<VirtualKeyRecord> {
   const record = await findVirtualKeyBySlug(env.DB, slug);
-  if (!record || record.workspaceId !== principal.workspaceId) {
+  if (!record || !actsIn(principal, record.workspaceId)) {
     throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
   }
   return record;
@@ -112,8 +114,7 @@ export async function listWorkspaceVirtualKeys(
   principal: Principal,
   query: { current_page: number; page_size: number; workspace_id?: string | undefined },
 ) {
-  checkWorkspace(principal, query.workspace_id);
-  const page = await listVirtualKeys(env.DB, principal.workspaceId, { index: query.current_page, size: query.page_size });
+  const page = await listVirtualKeys(env.DB, namedWorkspace(principal, query.workspace_id), { index: query.current_page, size: query.page_size });
   return { object: 'list' as const, total: page.total, data: page.records.map(toVirtualKeyObject) };
 }
 

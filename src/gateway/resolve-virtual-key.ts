@@ -2,8 +2,8 @@
 // The isolate's own copy first, then KV, then D1 on a miss; a D1 read fills KV after the response.
 
 import { forbidden, notFound } from '../errors';
-import type { Principal } from '../http/context';
-import { isolateRecords } from '../store/isolate-record-cache';
+import { actsIn, type Principal } from '../auth/principal';
+import { isolateRecords } from '../store/isolate-cache';
 import { cacheVirtualKey, readCachedVirtualKey } from '../store/virtual-key-cache';
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
 import { findVirtualKeyBySlug } from '../store/virtual-keys-table';
@@ -35,10 +35,10 @@ export async function resolveVirtualKey(
         context.waitUntil(cacheVirtualKey(env.KEY_CACHE, record).catch((error: unknown) => logCacheFailure('cache_fill_failed', slug, error)));
       }
     }
-    if (record) isolateRecords.set(record);
+    if (record) isolateRecords.set(slug, record);
   }
   // A key of another workspace is reported exactly like a missing one.
-  if (!record || record.workspaceId !== principal.workspaceId) {
+  if (!record || !actsIn(principal, record.workspaceId)) {
     throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist or has been deleted.`);
   }
   if (record.status === 'disabled') {

@@ -5,6 +5,7 @@
 import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
+import { requireScope } from '../http/require-scope';
 import { startMetering, type Metering } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
@@ -17,7 +18,7 @@ import { resolveVirtualKey } from './resolve-virtual-key';
 import { fetchUpstream, relayUpstreamResponse } from './upstream';
 
 export function gatewayRoutes() {
-  return new Hono<AppEnv>().all('/*', async function forwardToProvider(c) {
+  return new Hono<AppEnv>().all('/*', requireScope('completions.write'), async function forwardToProvider(c) {
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);

@@ -39,10 +39,23 @@ export function parseInput<Schema extends z.ZodMiniType>(schema: Schema, value: 
 
 /** A request's JSON body: 415 when it is not sent as JSON, 400 when it does not parse. */
 export async function readJsonBody(request: Request): Promise<unknown> {
-  if (!isJsonContentType(request.headers.get('content-type'))) {
-    throw new KeygateError('unsupported_media_type', 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
-  }
+  if (!isJsonContentType(request.headers.get('content-type'))) throw notJson();
+  return parseJsonText(await request.text());
+}
+
+/** A body that may be left out: none at all reads as `{}`, anything else as readJsonBody reads it. */
+export async function readOptionalJsonBody(request: Request): Promise<unknown> {
   const text = await request.text();
+  if (text.trim() === '') return {};
+  if (!isJsonContentType(request.headers.get('content-type'))) throw notJson();
+  return parseJsonText(text);
+}
+
+function notJson(): KeygateError {
+  return new KeygateError('unsupported_media_type', 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+}
+
+function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

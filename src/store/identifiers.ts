@@ -23,16 +23,32 @@ function randomBase32(byteCount: number): string {
   return text;
 }
 
-/** `openai-prod-<16 base32 chars>`: 10 random bytes, 80 bits. */
-export function newSlug(name: string): string {
-  const prefix = name
+/** A readable part of a name for an identifier: lowercase letters, digits and single dashes. */
+function namePart(name: string): string {
+  return name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, MAX_PREFIX_LENGTH)
     .replace(/-+$/, '');
+}
+
+/** `openai-prod-<16 base32 chars>`: 10 random bytes, 80 bits. */
+export function newSlug(name: string): string {
+  const prefix = namePart(name);
   const suffix = randomBase32(10);
   return prefix ? `${prefix}-${suffix}` : `vk-${suffix}`;
+}
+
+/** Portkey's workspace id form, `ws-<name part>-<6 hex>`; it is also the workspace's slug. */
+export function newWorkspaceId(name: string): string {
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(3)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `ws-${namePart(name) || 'workspace'}-${suffix}`;
+}
+
+/** API keys are UUIDs, as Portkey's API types their ids. */
+export function newApiKeyId(): string {
+  return crypto.randomUUID();
 }
 
 export function newVirtualKeyId(): string {

@@ -37,13 +37,15 @@ function changeableValues(changes: VirtualKeyChanges): Array<string | null> {
 const IDENTITY_COLUMNS = ['id', 'workspace_id', 'slug', 'provider', 'revision', 'created_at'] as const;
 const COLUMNS = [...IDENTITY_COLUMNS, ...CHANGEABLE_COLUMNS].join(', ');
 
-export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<void> {
+/** Inserts the key only while its workspace exists (?2), in one statement; false when it does not. */
+export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<boolean> {
   const values = [record.id, record.workspaceId, record.slug, record.provider, record.revision, record.createdAt, ...changeableValues(record)];
   const placeholders = values.map((_value, index) => `?${index + 1}`).join(', ');
-  await db
-    .prepare(`INSERT INTO virtual_keys (${COLUMNS}) VALUES (${placeholders})`)
+  const result = await db
+    .prepare(`INSERT INTO virtual_keys (${COLUMNS}) SELECT ${placeholders} WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)`)
     .bind(...values)
     .run();
+  return result.meta.changes > 0;
 }
 
 export async function findVirtualKeyBySlug(db: D1Database, slug: string): Promise<VirtualKeyRecord | null> {
@@ -56,16 +58,17 @@ export interface VirtualKeyPage {
   records: VirtualKeyRecord[];
 }
 
+/** A page of keys of one workspace, or of every workspace when `workspaceId` is null. */
 export async function listVirtualKeys(
   db: D1Database,
-  workspaceId: string,
+  workspaceId: string | null,
   page: { index: number; size: number },
 ): Promise<VirtualKeyPage> {
   const [countResult, rowsResult] = await db.batch([
-    db.prepare('SELECT COUNT(*) AS total FROM virtual_keys WHERE workspace_id = ?1').bind(workspaceId),
+    db.prepare('SELECT COUNT(*) AS total FROM virtual_keys WHERE ?1 IS NULL OR workspace_id = ?1').bind(workspaceId),
     db
       .prepare(
-        `SELECT ${COLUMNS} FROM virtual_keys WHERE workspace_id = ?1
+        `SELECT ${COLUMNS} FROM virtual_keys WHERE ?1 IS NULL OR workspace_id = ?1
          ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3`,
       )
       .bind(workspaceId, page.size, page.index * page.size),

@@ -117,13 +117,18 @@ export async function secretDigest(secret: string): Promise<Uint8Array> {
 
 /** Whether `presented` hashes to `expectedDigest`, compared in constant time. */
 export async function secretMatchesDigest(presented: string, expectedDigest: Uint8Array): Promise<boolean> {
-  const digest = await sha256(presented);
-  if (digest.length !== expectedDigest.length) return false;
+  return digestsEqual(await sha256(presented), expectedDigest);
+}
+
+/** Compares two digests in time that depends only on their length, never on where they differ. */
+export function digestsEqual(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
   let difference = 0;
-  for (let index = 0; index < digest.length; index++) difference |= digest[index]! ^ expectedDigest[index]!;
+  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ right[index]!;
   return difference === 0;
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
+/** SHA-256 of a UTF-8 string. */
+export async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }

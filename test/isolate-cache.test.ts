@@ -2,7 +2,7 @@
 // isolate's copy at once, and it holds the sealed record only, never a plaintext secret.
 
 import { describe, expect, it } from 'vitest';
-import { IsolateRecordCache, ISOLATE_CACHE_TTL_MS, isolateRecords } from '../src/store/isolate-record-cache';
+import { IsolateCache, ISOLATE_CACHE_TTL_MS, isolateRecords } from '../src/store/isolate-cache';
 import type { VirtualKeyRecord } from '../src/store/virtual-key-record';
 import { adminRequest, chat, createVirtualKey } from './support/keygate';
 
@@ -11,8 +11,8 @@ const record = (slug: string) => ({ slug, id: `vk_${slug}`, secretEnvelope: 'kg1
 describe('the isolate record cache', () => {
   it('forgets a record after its TTL', () => {
     let now = 0;
-    const cache = new IsolateRecordCache(() => now);
-    cache.set(record('a'));
+    const cache = new IsolateCache<VirtualKeyRecord>(() => now);
+    cache.set('a', record('a'));
     now += ISOLATE_CACHE_TTL_MS - 1;
     expect(cache.get('a')?.slug).toBe('a');
     now += 1;

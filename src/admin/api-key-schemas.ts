@@ -1,0 +1,120 @@
+// Zod schemas for /v1/api-keys (Portkey's paths, fields and shapes): validation, types and the
+// OpenAPI document.
+
+import * as z from 'zod/mini';
+import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
+import { acceptingBothSpellings } from './field-names';
+import { DefaultsInput, DefaultsView, description, futureTimestamp, pageFields, resourceName } from './shared-schemas';
+
+/** Portkey's transition minimum (30 minutes), and a ceiling so an old key can't live on for years. */
+export const MIN_TRANSITION_MS = 1_800_000;
+export const MAX_TRANSITION_MS = 90 * 86_400_000;
+
+const scope = z.enum(SCOPES, { error: () => `is not a known scope; the known scopes are: ${SCOPES.join(', ')}` });
+
+const scopes = z
+  .array(scope)
+  .check(
+    z.minLength(1, 'must name at least one scope'),
+    z.maxLength(SCOPES.length, `must have at most ${SCOPES.length} entries`),
+    z.refine((list) => new Set(list).size === list.length, 'must not name a scope twice'),
+  );
+
+/** An id from the caller's own identity system: opaque to Keygate. */
+const userId = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z0-9._@:|+=-]{1,128}$/, 'must be 1 to 128 characters: letters, digits and . _ @ : | + = -'),
+    z.meta({ example: 'c3d4e5f6-a7b8-4c7d-8e1f-2a3b4c5d6e7f' }),
+  );
+
+const shortString = z.string().check(z.maxLength(128));
+
+/** Fields the SDK or a full object may carry that name what can't change. */
+const identityFields = {
+  type: z.optional(z.enum(['organisation', 'workspace'])).check(z.describe('Accepted when it agrees with the path.')),
+  'sub-type': z.optional(z.enum(['service', 'user'])).check(z.describe('Accepted when it agrees with the path.')),
+  organisation_id: z.optional(shortString).check(z.describe('This deployment’s organisation; another is refused.')),
+};
+
+export const CreateApiKeyBody = acceptingBothSpellings(
+  z.strictObject({
+    name: resourceName.check(z.meta({ example: 'checkout-service' })),
+    description,
+    workspace_id: z.optional(shortString).check(z.describe('Required for workspace keys.')),
+    user_id: z.optional(userId).check(z.describe('Required for user keys; an opaque id of your own.')),
+    scopes,
+    expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key gets 401 api_key_expired.')),
+    defaults: z.nullish(DefaultsInput),
+    ...identityFields,
+  }),
+);
+
+export const UpdateApiKeyBody = acceptingBothSpellings(
+  z.strictObject({
+    id: z.optional(shortString).check(z.describe('The SDK leaves it in the body; it must match the path.')),
+    name: z.optional(resourceName),
+    description,
+    scopes: z.optional(scopes),
+    expires_at: z.nullish(futureTimestamp).check(z.describe('null removes the expiry.')),
+    defaults: z.nullish(DefaultsInput),
+    workspace_id: z.optional(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
+    user_id: z.optional(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
+    ...identityFields,
+  }),
+);
+
+export const RotateApiKeyBody = z.strictObject({
+  key_transition_period_ms: z.optional(
+    z.int().check(
+      z.minimum(MIN_TRANSITION_MS, `must be at least ${MIN_TRANSITION_MS} (30 minutes)`),
+      z.maximum(MAX_TRANSITION_MS, `must be at most ${MAX_TRANSITION_MS} (90 days)`),
+    ),
+  ),
+});
+
+export const CreateApiKeyParams = z.object({
+  type: z.enum(['organisation', 'workspace']),
+  subType: z.enum(['service', 'user']),
+});
+
+export const ApiKeyParams = z.object({ id: z.string().check(z.meta({ example: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' })) });
+
+export const ApiKeyListQuery = z.object({
+  ...pageFields,
+  workspace_id: z.optional(shortString),
+  workspaceId: z.optional(shortString).check(z.describe('Another spelling of workspace_id.')),
+});
+
+export const ApiKeyObject = z.object({
+  id: z.string(),
+  key: z.string().check(z.describe('Masked: at most the last 4 characters.')),
+  name: z.string(),
+  description: z.nullable(z.string()),
+  type: z.enum(API_KEY_TYPES),
+  organisation_id: z.string(),
+  workspace_id: z.nullable(z.string()),
+  user_id: z.nullable(z.string()),
+  scopes: z.array(z.string()),
+  status: z.enum(['active', 'expired']),
+  defaults: DefaultsView,
+  created_at: z.string(),
+  last_updated_at: z.string(),
+  expires_at: z.nullable(z.string()),
+  last_used_at: z.nullable(z.string()).check(z.describe('May lag by up to a minute.')),
+  object: z.literal('api-key'),
+});
+
+export const ApiKeyList = z.object({ object: z.literal('list'), total: z.number(), data: z.array(ApiKeyObject) });
+
+export const CreatedApiKey = z.object({
+  id: z.string(),
+  key: z.string().check(z.describe('The key itself, shown this once and never again.')),
+  object: z.literal('api-key'),
+});
+
+export const RotatedApiKey = z.object({
+  id: z.string(),
+  key: z.string().check(z.describe('The new key, shown this once.')),
+  key_transition_expires_at: z.string().check(z.describe('When the previous key stops working.')),
+});

@@ -1,0 +1,193 @@
+// What the API-key routes do, apart from HTTP. Three rules hold everywhere here:
+// - a workspace key sees only its own workspace's keys (others are 404, like missing ones);
+// - a key can't grant a scope it lacks itself, or make a key of a wider level than its own (403);
+// - a workspace key can't hold an organisation-only scope (400).
+
+import type * as z from 'zod/mini';
+import { assertScope, namedWorkspace, type Principal } from '../auth/principal';
+import { apiKeyScope, API_KEY_TYPES, ORGANISATION_ONLY_SCOPES, type ApiKeyAction, type ApiKeyType, type Scope } from '../auth/scopes';
+import { forbidden, invalidRequest, KeygateError, notFound } from '../errors';
+import { hasPassed, type ApiKeyRecord } from '../store/api-key-record';
+import { evictApiKey } from '../store/api-key-cache';
+import { credentialDigests, deleteApiKey, findApiKeyById, insertApiKey, listApiKeys, rotateApiKey, updateApiKey } from '../store/api-keys-table';
+import { newApiKeyId } from '../store/identifiers';
+import { newApiKeyToken } from '../vault/api-key-token';
+import { MIN_TRANSITION_MS, type ApiKeyListQuery, type ApiKeyObject, type CreateApiKeyBody, type RotateApiKeyBody, type UpdateApiKeyBody } from './api-key-schemas';
+
+type CreateInput = z.infer<typeof CreateApiKeyBody>;
+type UpdateInput = z.infer<typeof UpdateApiKeyBody>;
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PATH_OF_TYPE: Record<ApiKeyType, { type: 'organisation' | 'workspace'; 'sub-type': 'service' | 'user' }> = {
+  'organisation-service': { type: 'organisation', 'sub-type': 'service' },
+  'workspace-service': { type: 'workspace', 'sub-type': 'service' },
+  'workspace-user': { type: 'workspace', 'sub-type': 'user' },
+};
+
+export function toApiKeyObject(record: ApiKeyRecord): z.infer<typeof ApiKeyObject> {
+  return {
+    id: record.id,
+    key: record.maskedKey,
+    name: record.name,
+    description: record.description,
+    type: record.type,
+    organisation_id: record.organisationId,
+    workspace_id: record.workspaceId,
+    user_id: record.userId,
+    scopes: record.scopes,
+    status: hasPassed(record.expiresAt) ? 'expired' : 'active',
+    defaults: record.defaults,
+    created_at: record.createdAt,
+    last_updated_at: record.updatedAt,
+    expires_at: record.expiresAt,
+    last_used_at: record.lastUsedAt,
+    object: 'api-key',
+  };
+}
+
+/** `POST /v1/api-keys/{type}/{sub-type}`: the key type both name, or 400. */
+export function apiKeyTypeOf(type: 'organisation' | 'workspace', subType: 'service' | 'user'): ApiKeyType {
+  if (type === 'organisation' && subType === 'user') {
+    throw invalidRequest('unsupported_api_key_type', 'Keygate has no organisation user keys: create organisation/service or workspace/user keys.');
+  }
+  return `${type}-${subType}` as ApiKeyType;
+}
+
+/** The body's `type`, `sub-type` and `organisation_id`, when given, must agree with the key. */
+function checkIdentityFields(principal: Principal, type: ApiKeyType, input: Pick<CreateInput, 'type' | 'sub-type' | 'organisation_id'>): void {
+  for (const field of ['type', 'sub-type'] as const) {
+    const given = input[field];
+    if (given !== undefined && given !== PATH_OF_TYPE[type][field]) {
+      throw invalidRequest('api_key_type_mismatch', `${field} ${given} disagrees with the key's type ${type}.`, field);
+    }
+  }
+  if (input.organisation_id !== undefined && input.organisation_id !== principal.organisationId) {
+    throw new KeygateError('forbidden', 'organisation_forbidden', 'organisation_id names another organisation.', 'organisation_id');
+  }
+}
+
+/** The scope rules for a key of `type` with `scopes`, made or changed by `principal`. */
+function checkGrantedScopes(principal: Principal, type: ApiKeyType, scopes: readonly Scope[]): void {
+  if (type !== 'organisation-service') {
+    const organisationOnly = scopes.filter((scope) => ORGANISATION_ONLY_SCOPES.has(scope));
+    if (organisationOnly.length > 0) {
+      throw invalidRequest('organisation_only_scope', `A workspace key can't hold organisation-only scopes: ${organisationOnly.join(', ')}.`, 'scopes');
+    }
+  }
+  const lacking = scopes.filter((scope) => !principal.scopes.has(scope));
+  if (lacking.length > 0) {
+    throw forbidden('scope_escalation', `An API key can't grant scopes it lacks itself: ${lacking.join(', ')}.`);
+  }
+}
+
+export async function createApiKey(env: Env, principal: Principal, type: ApiKeyType, input: CreateInput): Promise<{ id: string; key: string }> {
+  checkIdentityFields(principal, type, input);
+  assertScope(principal, apiKeyScope(type, 'create'));
+  if (type === 'organisation-service' && principal.workspaceId !== null) {
+    throw forbidden('api_key_level_forbidden', 'A workspace key can’t create an organisation key.');
+  }
+  let workspaceId: string | null = null;
+  if (type === 'organisation-service') {
+    if (input.workspace_id !== undefined) throw invalidRequest('workspace_not_applicable', 'workspace_id: organisation keys belong to no workspace', 'workspace_id');
+  } else {
+    if (input.workspace_id === undefined) throw invalidRequest('invalid_body', 'workspace_id: required for workspace keys', 'workspace_id');
+    workspaceId = namedWorkspace(principal, input.workspace_id);
+  }
+  if (type === 'workspace-user' && input.user_id === undefined) throw invalidRequest('invalid_body', 'user_id: required for user keys', 'user_id');
+  if (type !== 'workspace-user' && input.user_id !== undefined) throw invalidRequest('user_id_not_applicable', 'user_id: only user keys have one', 'user_id');
+  checkGrantedScopes(principal, type, input.scopes);
+
+  const token = await newApiKeyToken();
+  const now = new Date().toISOString();
+  const record: ApiKeyRecord = {
+    id: newApiKeyId(),
+    organisationId: principal.organisationId,
+    workspaceId,
+    type,
+    userId: input.user_id ?? null,
+    name: input.name,
+    description: input.description ?? null,
+    scopes: input.scopes,
+    defaults: input.defaults ?? {},
+    maskedKey: token.masked,
+    expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+    lastUsedAt: null,
+    revision: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (!(await insertApiKey(env.DB, record, token.digest))) {
+    throw invalidRequest('workspace_not_found', 'workspace_id names no workspace; list them with GET /v1/admin/workspaces.', 'workspace_id');
+  }
+  return { id: record.id, key: token.key };
+}
+
+/**
+ * A key the caller can see, checked for the scope `action` needs on keys of its type. A workspace
+ * key sees only its workspace's keys; any other is reported exactly like a missing one.
+ */
+export async function findVisibleApiKey(env: Env, principal: Principal, id: string, action: ApiKeyAction): Promise<ApiKeyRecord> {
+  const record = UUID_SHAPE.test(id) ? await findApiKeyById(env.DB, id) : null;
+  const visible = record !== null && (principal.workspaceId === null || record.workspaceId === principal.workspaceId);
+  if (!record || !visible) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
+  assertScope(principal, apiKeyScope(record.type, action));
+  return record;
+}
+
+export async function listVisibleApiKeys(env: Env, principal: Principal, query: z.infer<typeof ApiKeyListQuery>) {
+  if (query.workspace_id !== undefined && query.workspaceId !== undefined && query.workspace_id !== query.workspaceId) {
+    throw invalidRequest('invalid_query', 'workspace_id and workspaceId name different workspaces; send one', 'workspace_id');
+  }
+  const workspaceId = namedWorkspace(principal, query.workspace_id ?? query.workspaceId);
+  const types = API_KEY_TYPES.filter(
+    (type) => principal.scopes.has(apiKeyScope(type, 'list')) && (workspaceId === null || type !== 'organisation-service'),
+  );
+  if (types.length === 0) {
+    throw forbidden('missing_scope', 'This API key lacks the scope workspace_service_api_keys.list (or another *_api_keys.list scope).');
+  }
+  const page = await listApiKeys(env.DB, { workspaceId: workspaceId ?? undefined, types }, { index: query.current_page, size: query.page_size });
+  return { object: 'list' as const, total: page.total, data: page.records.map(toApiKeyObject) };
+}
+
+export async function updateApiKeyById(env: Env, principal: Principal, id: string, input: UpdateInput): Promise<void> {
+  if (input.id !== undefined && input.id !== id) throw invalidRequest('id_mismatch', 'id in the body differs from the id in the path.', 'id');
+  const current = await findVisibleApiKey(env, principal, id, 'update');
+  checkIdentityFields(principal, current.type, input);
+  for (const [field, value] of [['workspace_id', current.workspaceId], ['user_id', current.userId]] as const) {
+    if (input[field] !== undefined && input[field] !== value) {
+      throw invalidRequest('immutable_field', `${field} of an API key can't change; create a new key instead.`, field);
+    }
+  }
+  if (input.scopes) checkGrantedScopes(principal, current.type, input.scopes);
+  const changed = await updateApiKey(env.DB, current.id, current.revision, {
+    name: input.name ?? current.name,
+    description: input.description === undefined ? current.description : input.description,
+    scopes: input.scopes ?? current.scopes,
+    defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
+    expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
+    updatedAt: new Date().toISOString(),
+  });
+  if (!changed) throw new KeygateError('conflict', 'concurrent_update', 'The API key was changed or deleted by another request; read it again and retry.');
+  await evictApiKey(env, await credentialDigests(env.DB, current.id));
+}
+
+export async function deleteApiKeyById(env: Env, principal: Principal, id: string): Promise<void> {
+  const current = await findVisibleApiKey(env, principal, id, 'delete');
+  const digests = await credentialDigests(env.DB, current.id);
+  if (!(await deleteApiKey(env.DB, current.id))) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
+  await evictApiKey(env, digests);
+}
+
+export async function rotateApiKeyById(env: Env, principal: Principal, id: string, input: z.infer<typeof RotateApiKeyBody>) {
+  const current = await findVisibleApiKey(env, principal, id, 'rotate');
+  const digests = await credentialDigests(env.DB, current.id);
+  const token = await newApiKeyToken();
+  const now = Date.now();
+  const transitionEndsAt = new Date(now + (input.key_transition_period_ms ?? MIN_TRANSITION_MS)).toISOString();
+  if (!(await rotateApiKey(env.DB, current.id, token, new Date(now).toISOString(), transitionEndsAt))) {
+    throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
+  }
+  // Cached copies of the old credentials don't know their transition has begun.
+  await evictApiKey(env, digests);
+  return { id: current.id, key: token.key, key_transition_expires_at: transitionEndsAt };
+}

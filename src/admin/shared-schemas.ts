@@ -1,0 +1,39 @@
+// Schema pieces the admin API's resources share: pages, `defaults`, timestamps and the error body.
+
+import * as z from 'zod/mini';
+import { trimmedString } from '../schemas/checks';
+
+export const MAX_NAME_LENGTH = 200;
+export const MAX_DESCRIPTION_LENGTH = 2000;
+const MAX_METADATA_ENTRIES = 64;
+
+export const resourceName = trimmedString(1, MAX_NAME_LENGTH);
+export const description = z.nullish(z.string().check(z.maxLength(MAX_DESCRIPTION_LENGTH)));
+
+/** `defaults: { metadata?: { <string>: <string> } }`, as Portkey's workspaces and API keys take it. */
+export const DefaultsInput = z.strictObject({
+  metadata: z.optional(
+    z
+      .record(z.string().check(z.minLength(1), z.maxLength(100)), z.string().check(z.maxLength(1000)))
+      .check(z.refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_ENTRIES, `must have at most ${MAX_METADATA_ENTRIES} entries`)),
+  ),
+});
+
+export const DefaultsView = z.object({ metadata: z.optional(z.record(z.string(), z.string())) });
+
+export const futureTimestamp = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' })
+  .check(z.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'));
+
+/** Portkey's paging: `current_page` from 0, `page_size` up to 100. */
+export const pageFields = {
+  current_page: z._default(z.coerce.number().check(z.int(), z.minimum(0, 'starts at 0')), 0),
+  page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100, 'is at most 100')), 50),
+};
+
+export const EmptyResult = z.object({}).check(z.describe('An empty object: the change is made.'));
+
+export const ErrorObject = z.object({
+  error: z.object({ message: z.string(), type: z.string(), code: z.string(), param: z.nullable(z.string()) }),
+  message: z.string(),
+});

@@ -1,0 +1,99 @@
+// What the workspace routes do, apart from HTTP. A workspace key sees only its own workspace: any
+// other is reported exactly like one that does not exist.
+
+import type * as z from 'zod/mini';
+import { actsIn, type Principal } from '../auth/principal';
+import { KeygateError, notFound } from '../errors';
+import { DEFAULT_WORKSPACE_ID, newWorkspaceId } from '../store/identifiers';
+import type { WorkspaceRecord } from '../store/workspace-record';
+import {
+  deleteEmptyWorkspace,
+  findWorkspace,
+  insertWorkspace,
+  listWorkspaces,
+  updateWorkspace,
+  workspaceContents,
+} from '../store/workspaces-table';
+import type { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery, WorkspaceObject } from './workspace-schemas';
+
+// Every workspace id Keygate issues fits this; anything else can't exist and never reaches storage.
+const WORKSPACE_ID_SHAPE = /^[A-Za-z0-9_-]{1,128}$/;
+const CREATE_ATTEMPTS = 3;
+
+export function toWorkspaceObject(record: WorkspaceRecord): z.infer<typeof WorkspaceObject> {
+  return {
+    id: record.id,
+    slug: record.id,
+    name: record.name,
+    description: record.description,
+    defaults: record.defaults,
+    created_at: record.createdAt,
+    last_updated_at: record.updatedAt,
+    object: 'workspace',
+  };
+}
+
+export async function createWorkspace(env: Env, input: z.infer<typeof CreateWorkspaceBody>): Promise<WorkspaceRecord> {
+  const now = new Date().toISOString();
+  // Six hex digits can collide for two workspaces of one name; a taken id is drawn again.
+  for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+    const record: WorkspaceRecord = {
+      id: newWorkspaceId(input.name),
+      name: input.name,
+      description: input.description ?? null,
+      defaults: input.defaults ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (await insertWorkspace(env.DB, record)) return record;
+  }
+  throw new KeygateError('conflict', 'workspace_id_taken', 'Could not draw a free workspace id; try again.');
+}
+
+/** A workspace the caller acts in, or 404. */
+export async function getWorkspace(env: Env, principal: Principal, id: string): Promise<WorkspaceRecord> {
+  const record = WORKSPACE_ID_SHAPE.test(id) && actsIn(principal, id) ? await findWorkspace(env.DB, id) : null;
+  if (!record) throw notFound('workspace_not_found', 'No such workspace, or not one this API key can see.');
+  return record;
+}
+
+export async function listVisibleWorkspaces(env: Env, principal: Principal, query: z.infer<typeof WorkspaceListQuery>) {
+  const page = await listWorkspaces(
+    env.DB,
+    { id: principal.workspaceId ?? undefined, nameContains: query.name, exactName: query.exact_name },
+    { index: query.current_page, size: query.page_size },
+  );
+  return { object: 'list' as const, total: page.total, data: page.records.map(toWorkspaceObject) };
+}
+
+export async function updateWorkspaceById(env: Env, principal: Principal, id: string, input: z.infer<typeof UpdateWorkspaceBody>): Promise<void> {
+  const current = await getWorkspace(env, principal, id);
+  const updated: WorkspaceRecord = {
+    ...current,
+    name: input.name ?? current.name,
+    description: input.description === undefined ? current.description : input.description,
+    defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
+    updatedAt: new Date().toISOString(),
+  };
+  if (!(await updateWorkspace(env.DB, updated))) throw notFound('workspace_not_found', 'No such workspace, or not one this API key can see.');
+}
+
+/** Deletes an empty workspace. One that still holds keys is refused with 409 and left whole. */
+export async function deleteWorkspaceById(env: Env, principal: Principal, id: string): Promise<void> {
+  const current = await getWorkspace(env, principal, id);
+  if (current.id === DEFAULT_WORKSPACE_ID) {
+    throw new KeygateError('conflict', 'default_workspace', 'The default workspace holds keys created without a workspace_id and cannot be deleted.');
+  }
+  if (await deleteEmptyWorkspace(env.DB, current.id)) return;
+  const left = await workspaceContents(env.DB, current.id);
+  if (left.virtualKeys === 0 && left.apiKeys === 0) throw notFound('workspace_not_found', 'No such workspace, or not one this API key can see.');
+  const parts = [
+    left.virtualKeys > 0 ? `${left.virtualKeys} virtual key${left.virtualKeys === 1 ? '' : 's'}` : null,
+    left.apiKeys > 0 ? `${left.apiKeys} API key${left.apiKeys === 1 ? '' : 's'}` : null,
+  ].filter((part) => part !== null);
+  throw new KeygateError(
+    'conflict',
+    'workspace_not_empty',
+    `Workspace ${current.id} still holds ${parts.join(' and ')}. Delete or move them first; nothing was deleted.`,
+  );
+}

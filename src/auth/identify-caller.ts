@@ -1,0 +1,100 @@
+// Turns a presented key into the request's principal: the bootstrap ADMIN_API_KEY, or an API key
+// found by the SHA-256 digest of what was presented.
+//
+// Timing: the presented key is hashed once. The bootstrap key is compared digest to digest in
+// constant time. API keys are found by their digest; a lookup's timing can tell at most something
+// about a digest, never about a key (its preimage), which is why storing and indexing SHA-256
+// digests of high-entropy tokens is safe.
+
+import { KeygateError, unauthenticated } from '../errors';
+import { hasPassed, type AuthenticatedApiKey } from '../store/api-key-record';
+import { findApiKeyCredential } from '../store/api-key-cache';
+import { anyApiKeyExists, recordApiKeyUse } from '../store/api-keys-table';
+import { organisationId } from '../store/workspaces-table';
+import { digestsEqual, sha256 } from '../vault/crypto';
+import { hexEncode } from '../vault/encoding';
+import type { Principal } from './principal';
+import { SCOPES } from './scopes';
+
+const EVERY_SCOPE = new Set(SCOPES);
+
+// The bootstrap key's digest, computed once per isolate (and again only if the secret changes).
+let bootstrapKey: { secret: string; digest: Promise<Uint8Array> } | null = null;
+
+function bootstrapDigest(secret: string): Promise<Uint8Array> {
+  if (bootstrapKey?.secret !== secret) bootstrapKey = { secret, digest: sha256(secret) };
+  return bootstrapKey.digest;
+}
+
+/** The bootstrap secret, when one is configured. */
+function bootstrapSecret(env: Env): string | null {
+  const configured = env.ADMIN_API_KEY;
+  return typeof configured === 'string' && configured.trim() !== '' ? configured.trim() : null;
+}
+
+export async function identifyCaller(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, presented: string | null): Promise<Principal> {
+  const bootstrap = bootstrapSecret(env);
+  if (presented === null) {
+    await refuseIfNobodyCanSignIn(env, bootstrap);
+    throw unauthenticated('missing_api_key', 'No API key: send it as x-portkey-api-key or as Authorization: Bearer <key>.');
+  }
+  const digest = await sha256(presented);
+  if (bootstrap !== null && digestsEqual(digest, await bootstrapDigest(bootstrap))) {
+    return { kind: 'bootstrap', organisationId: await organisationId(env.DB), workspaceId: null, apiKeyId: null, userId: null, scopes: EVERY_SCOPE };
+  }
+  const found = await findApiKeyCredential(env, context, hexEncode(digest));
+  if (!found) {
+    await refuseIfNobodyCanSignIn(env, bootstrap);
+    throw unauthenticated('invalid_api_key', 'The API key is not valid.');
+  }
+  const now = Date.now();
+  if (hasPassed(found.credentialExpiresAt, now)) {
+    throw unauthenticated('invalid_api_key', `The API key was rotated and its transition period ended at ${found.credentialExpiresAt}.`);
+  }
+  if (hasPassed(found.key.expiresAt, now)) {
+    throw unauthenticated('api_key_expired', `The API key expired at ${found.key.expiresAt}.`);
+  }
+  noteUse(env, context, found.key.id, now);
+  return principalOf(found);
+}
+
+/** With no bootstrap key and no API key at all, nobody can get in; the error says why (fail closed). */
+async function refuseIfNobodyCanSignIn(env: Env, bootstrap: string | null): Promise<void> {
+  if (bootstrap === null && !(await anyApiKeyExists(env.DB))) {
+    throw new KeygateError(
+      'internal',
+      'admin_api_key_missing',
+      'Keygate is misconfigured: ADMIN_API_KEY is not set and no API key exists, so nobody can sign in. Set ADMIN_API_KEY to create the first API key.',
+    );
+  }
+}
+
+// One principal per cached record: its scope set is built once, not on every request.
+const principals = new WeakMap<AuthenticatedApiKey, Principal>();
+
+function principalOf(found: AuthenticatedApiKey): Principal {
+  let principal = principals.get(found);
+  if (!principal) {
+    const { key } = found;
+    principal = { kind: key.type, organisationId: key.organisationId, workspaceId: key.workspaceId, apiKeyId: key.id, userId: key.userId, scopes: new Set(key.scopes) };
+    principals.set(found, principal);
+  }
+  return principal;
+}
+
+// `last_used_at` may lag: at most one D1 write a minute per key per isolate, after the response.
+const USE_WRITE_INTERVAL_MS = 60_000;
+const MAX_TRACKED_KEYS = 10_000;
+const lastUseWrites = new Map<string, number>();
+
+function noteUse(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, apiKeyId: string, now: number): void {
+  const previous = lastUseWrites.get(apiKeyId);
+  if (previous !== undefined && now - previous < USE_WRITE_INTERVAL_MS) return;
+  if (lastUseWrites.size >= MAX_TRACKED_KEYS) lastUseWrites.clear();
+  lastUseWrites.set(apiKeyId, now);
+  context.waitUntil(
+    recordApiKeyUse(env.DB, apiKeyId, new Date(now).toISOString()).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'warn', code: 'last_used_not_written', apiKeyId, message: error instanceof Error ? error.message : '' }));
+    }),
+  );
+}

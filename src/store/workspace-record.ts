@@ -1,0 +1,38 @@
+// The stored shape of a workspace, read back from D1 through a schema.
+
+import * as z from 'zod/mini';
+import { DefaultsSchema } from './api-key-record';
+
+export const WorkspaceRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.nullable(z.string()),
+  defaults: DefaultsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type WorkspaceRecord = z.infer<typeof WorkspaceRecordSchema>;
+
+const WorkspaceRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.nullable(z.string()),
+  defaults: z.string(),
+  created_at: z.string(),
+  last_updated_at: z.string(),
+});
+
+export const WORKSPACE_COLUMNS = Object.keys(WorkspaceRowSchema.shape).join(', ');
+
+export function workspaceFromRow(row: unknown): WorkspaceRecord {
+  const parsed = WorkspaceRowSchema.parse(row);
+  return WorkspaceRecordSchema.parse({
+    id: parsed.id,
+    name: parsed.name,
+    description: parsed.description,
+    defaults: JSON.parse(parsed.defaults),
+    createdAt: parsed.created_at,
+    updatedAt: parsed.last_updated_at,
+  });
+}

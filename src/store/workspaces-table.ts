@@ -1,0 +1,95 @@
+// D1 queries for `workspaces`, and the organisation every workspace belongs to.
+
+import { WORKSPACE_COLUMNS, workspaceFromRow, type WorkspaceRecord } from './workspace-record';
+
+/** Inserts the workspace; false when its id is taken (the caller draws another). */
+export async function insertWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
+  const result = await db
+    .prepare(`INSERT INTO workspaces (${WORKSPACE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING`)
+    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.createdAt, record.updatedAt)
+    .run();
+  return result.meta.changes > 0;
+}
+
+export async function findWorkspace(db: D1Database, id: string): Promise<WorkspaceRecord | null> {
+  const row = await db.prepare(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces WHERE id = ?1`).bind(id).first();
+  return row ? workspaceFromRow(row) : null;
+}
+
+export interface WorkspaceFilter {
+  /** Only this workspace (a workspace key sees its own only). */
+  id?: string | undefined;
+  /** Names containing this, case-sensitively, as Portkey documents it. */
+  nameContains?: string | undefined;
+  exactName?: string | undefined;
+}
+
+export async function listWorkspaces(
+  db: D1Database,
+  filter: WorkspaceFilter,
+  page: { index: number; size: number },
+): Promise<{ total: number; records: WorkspaceRecord[] }> {
+  // instr() matches case-sensitively and treats the text literally (LIKE would read % and _).
+  const where = '(?1 IS NULL OR id = ?1) AND (?2 IS NULL OR instr(name, ?2) > 0) AND (?3 IS NULL OR name = ?3)';
+  const binds = [filter.id ?? null, filter.nameContains ?? null, filter.exactName ?? null];
+  const [countResult, rowsResult] = await db.batch([
+    db.prepare(`SELECT COUNT(*) AS total FROM workspaces WHERE ${where}`).bind(...binds),
+    db
+      .prepare(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5`)
+      .bind(...binds, page.size, page.index * page.size),
+  ]);
+  const total = Number((countResult?.results[0] as { total?: unknown } | undefined)?.total ?? 0);
+  return { total, records: (rowsResult?.results ?? []).map(workspaceFromRow) };
+}
+
+export async function updateWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
+  const result = await db
+    .prepare('UPDATE workspaces SET name = ?2, description = ?3, defaults = ?4, last_updated_at = ?5 WHERE id = ?1')
+    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** What a workspace still holds, which keeps it from being deleted. */
+export async function workspaceContents(db: D1Database, id: string): Promise<{ virtualKeys: number; apiKeys: number }> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM virtual_keys WHERE workspace_id = ?1) AS virtual_keys,
+              (SELECT COUNT(*) FROM api_keys WHERE workspace_id = ?1) AS api_keys`,
+    )
+    .bind(id)
+    .first<{ virtual_keys: number; api_keys: number }>();
+  return { virtualKeys: Number(row?.virtual_keys ?? 0), apiKeys: Number(row?.api_keys ?? 0) };
+}
+
+/**
+ * Deletes the workspace only if it holds nothing, in one statement, so a key created meanwhile can
+ * never be left without its workspace. False when it was not deleted (gone, or not empty).
+ */
+export async function deleteEmptyWorkspace(db: D1Database, id: string): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `DELETE FROM workspaces WHERE id = ?1
+         AND NOT EXISTS (SELECT 1 FROM virtual_keys WHERE workspace_id = ?1)
+         AND NOT EXISTS (SELECT 1 FROM api_keys WHERE workspace_id = ?1)`,
+    )
+    .bind(id)
+    .run();
+  return result.meta.changes > 0;
+}
+
+// The organisation's id never changes once the migration made it: read once per isolate.
+let organisation: Promise<string> | undefined;
+
+export function organisationId(db: D1Database): Promise<string> {
+  organisation ??= db
+    .prepare('SELECT id FROM organisation LIMIT 1')
+    .first<{ id: string }>()
+    .then((row) => {
+      if (!row) throw new Error('the organisation row is missing: apply the migrations');
+      return row.id;
+    });
+  // A failed read must not stick.
+  organisation.catch(() => (organisation = undefined));
+  return organisation;
+}
