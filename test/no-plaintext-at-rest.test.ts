@@ -5,7 +5,8 @@ import { env } from 'cloudflare:workers';
 import { expect, it, vi } from 'vitest';
 import { azureApiKeyBody, azureEntraBody, createAzureKey, uniqueTenant } from './support/azure';
 import { BASE_CREDENTIALS_ENV, bedrockAccessKeyBody, bedrockRoleBody, uniqueModel, uniqueRoleArn } from './support/bedrock';
-import { adminRequest, chat, createKeyFromBody, createVirtualKey } from './support/keygate';
+import { chatAs, createApiKey, createVirtualKeyIn, createWorkspace, requestAs } from './support/access';
+import { ADMIN_API_KEY, adminRequest, chat, createKeyFromBody, createVirtualKey } from './support/keygate';
 
 const SECRETS = [
   'sk-fake-scan-alpha-1111111111111111',
@@ -130,6 +131,46 @@ it('keeps AWS access keys, session tokens, Bedrock API keys and STS credentials 
     for (const form of [...forms, 'secret-for-FAKESTS', 'secret-for-FAKEBASE', 'fake-session-token-']) {
       expect(stored).not.toContain(form);
       expect(lines.filter((line) => line.includes(form))).toEqual([]);
+    }
+  } finally {
+    restore();
+  }
+});
+
+it('keeps API keys out of storage, logs and every answer but the one that creates them', async () => {
+  const { lines, restore } = captureLogs();
+  const answers: string[] = [];
+  const keep = async (response: Response) => {
+    answers.push(await response.clone().text());
+    return response;
+  };
+  try {
+    const workspace = await createWorkspace('Scan');
+    const slug = await createVirtualKeyIn(workspace);
+    const service = await createApiKey('workspace/service', { workspace_id: workspace, scopes: ['completions.write', 'virtual_keys.list'] });
+    const user = await createApiKey('workspace/user', { workspace_id: workspace, user_id: 'scan-user', scopes: ['completions.write'] });
+    const organisation = await createApiKey('organisation/service', { scopes: ['completions.write'] });
+    for (const { key } of [service, user, organisation]) expect((await keep(await chatAs(key, slug))).status).toBe(200);
+    // Failures log too: a wrong key, a missing scope, and a deleted key.
+    await keep(await chatAs(`${service.key}x`, slug));
+    await keep(await requestAs(user.key, 'GET', '/v1/virtual-keys'));
+    const rotated = (await (await requestAs(ADMIN_API_KEY, 'POST', `/v1/api-keys/${service.id}/rotate`)).json()) as { key: string };
+    expect((await keep(await chatAs(rotated.key, slug))).status).toBe(200);
+    for (const { id } of [service, user, organisation]) await keep(await requestAs(ADMIN_API_KEY, 'GET', `/v1/api-keys/${id}`));
+    await keep(await requestAs(ADMIN_API_KEY, 'GET', '/v1/api-keys'));
+    await keep(await requestAs(ADMIN_API_KEY, 'DELETE', `/v1/api-keys/${user.id}`));
+    await keep(await chatAs(user.key, slug));
+
+    const stored = await everyStoredText();
+    // The scan saw the keys' rows and their cached copies.
+    expect(stored.filter((text) => text.includes(service.id)).length).toBeGreaterThanOrEqual(2);
+    for (const key of [service.key, user.key, organisation.key, rotated.key]) {
+      // Each form, and the key without its prefix and without its last 4 characters.
+      for (const form of [...leakedForms(key), key.slice('kg-ak-'.length, -4)]) {
+        expect(stored.filter((text) => text.includes(form))).toEqual([]);
+        expect(lines.filter((line) => line.includes(form))).toEqual([]);
+        expect(answers.filter((answer) => answer.includes(form))).toEqual([]);
+      }
     }
   } finally {
     restore();
