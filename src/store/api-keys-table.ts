@@ -2,6 +2,7 @@
 // apiKeyFromRow, so a malformed row fails loudly instead of flowing on as a cast.
 
 import { API_KEY_COLUMNS, apiKeyFromRow, type ApiKeyRecord, type AuthenticatedApiKey } from './api-key-record';
+import { pagedQuery, type Page, type PageOf } from './paged-query';
 
 const COLUMNS = API_KEY_COLUMNS.join(', ');
 const QUALIFIED_COLUMNS = API_KEY_COLUMNS.map((column) => `k.${column}`).join(', ');
@@ -68,21 +69,9 @@ export interface ApiKeyFilter {
   types: readonly string[];
 }
 
-export async function listApiKeys(
-  db: D1Database,
-  filter: ApiKeyFilter,
-  page: { index: number; size: number },
-): Promise<{ total: number; records: ApiKeyRecord[] }> {
-  const where = `type IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR workspace_id = ?2)`;
-  const binds = [JSON.stringify(filter.types), filter.workspaceId ?? null];
-  const [countResult, rowsResult] = await db.batch([
-    db.prepare(`SELECT COUNT(*) AS total FROM api_keys WHERE ${where}`).bind(...binds),
-    db
-      .prepare(`SELECT ${COLUMNS} FROM api_keys WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4`)
-      .bind(...binds, page.size, page.index * page.size),
-  ]);
-  const total = Number((countResult?.results[0] as { total?: unknown } | undefined)?.total ?? 0);
-  return { total, records: (rowsResult?.results ?? []).map(apiKeyFromRow) };
+export function listApiKeys(db: D1Database, filter: ApiKeyFilter, page: Page): Promise<PageOf<ApiKeyRecord>> {
+  const where = 'type IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR workspace_id = ?2)';
+  return pagedQuery(db, { table: 'api_keys', columns: COLUMNS, where, binds: [JSON.stringify(filter.types), filter.workspaceId ?? null] }, page, apiKeyFromRow);
 }
 
 /** Fields an update may change. Type, workspace and user never change. */

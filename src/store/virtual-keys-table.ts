@@ -1,6 +1,7 @@
 // D1 queries for the `virtual_keys` table. Each takes the database, binds by number and maps
 // rows through recordFromRow, so a malformed row fails loudly instead of flowing on as a cast.
 
+import { pagedQuery, type Page, type PageOf } from './paged-query';
 import { recordFromRow, type VirtualKeyRecord, type VirtualKeyStatus } from './virtual-key-record';
 
 // The columns an update may change, in one order shared by insert and update, and their values.
@@ -53,28 +54,9 @@ export async function findVirtualKeyBySlug(db: D1Database, slug: string): Promis
   return row ? recordFromRow(row) : null;
 }
 
-export interface VirtualKeyPage {
-  total: number;
-  records: VirtualKeyRecord[];
-}
-
 /** A page of keys of one workspace, or of every workspace when `workspaceId` is null. */
-export async function listVirtualKeys(
-  db: D1Database,
-  workspaceId: string | null,
-  page: { index: number; size: number },
-): Promise<VirtualKeyPage> {
-  const [countResult, rowsResult] = await db.batch([
-    db.prepare('SELECT COUNT(*) AS total FROM virtual_keys WHERE ?1 IS NULL OR workspace_id = ?1').bind(workspaceId),
-    db
-      .prepare(
-        `SELECT ${COLUMNS} FROM virtual_keys WHERE ?1 IS NULL OR workspace_id = ?1
-         ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3`,
-      )
-      .bind(workspaceId, page.size, page.index * page.size),
-  ]);
-  const total = Number((countResult?.results[0] as { total?: unknown } | undefined)?.total ?? 0);
-  return { total, records: (rowsResult?.results ?? []).map(recordFromRow) };
+export function listVirtualKeys(db: D1Database, workspaceId: string | null, page: Page): Promise<PageOf<VirtualKeyRecord>> {
+  return pagedQuery(db, { table: 'virtual_keys', columns: COLUMNS, where: '?1 IS NULL OR workspace_id = ?1', binds: [workspaceId] }, page, recordFromRow);
 }
 
 /** The fields an update may change. Identity (id, slug, workspace, provider) never changes. */

@@ -1,5 +1,6 @@
 // D1 queries for `workspaces`, and the organisation every workspace belongs to.
 
+import { pagedQuery, type Page, type PageOf } from './paged-query';
 import { WORKSPACE_COLUMNS, workspaceFromRow, type WorkspaceRecord } from './workspace-record';
 
 /** Inserts the workspace; false when its id is taken (the caller draws another). */
@@ -24,22 +25,11 @@ export interface WorkspaceFilter {
   exactName?: string | undefined;
 }
 
-export async function listWorkspaces(
-  db: D1Database,
-  filter: WorkspaceFilter,
-  page: { index: number; size: number },
-): Promise<{ total: number; records: WorkspaceRecord[] }> {
+export function listWorkspaces(db: D1Database, filter: WorkspaceFilter, page: Page): Promise<PageOf<WorkspaceRecord>> {
   // instr() matches case-sensitively and treats the text literally (LIKE would read % and _).
   const where = '(?1 IS NULL OR id = ?1) AND (?2 IS NULL OR instr(name, ?2) > 0) AND (?3 IS NULL OR name = ?3)';
   const binds = [filter.id ?? null, filter.nameContains ?? null, filter.exactName ?? null];
-  const [countResult, rowsResult] = await db.batch([
-    db.prepare(`SELECT COUNT(*) AS total FROM workspaces WHERE ${where}`).bind(...binds),
-    db
-      .prepare(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5`)
-      .bind(...binds, page.size, page.index * page.size),
-  ]);
-  const total = Number((countResult?.results[0] as { total?: unknown } | undefined)?.total ?? 0);
-  return { total, records: (rowsResult?.results ?? []).map(workspaceFromRow) };
+  return pagedQuery(db, { table: 'workspaces', columns: WORKSPACE_COLUMNS, where, binds }, page, workspaceFromRow);
 }
 
 export async function updateWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
