@@ -1,24 +1,38 @@
 #!/usr/bin/env node
 // `npm run ab -- <bundle dir A> <bundle dir B> [--limits] [--stream]`: is build B faster than A?
-// Runs both bundles side by side against one fake upstream and alternates short autocannon runs
-// between them, in both orders, at 1 and 32 connections; prints the medians and B/A. Build each
-// bundle with `npx wrangler deploy --dry-run --outdir <dir>` (say, before and after a change).
+// `npm run ab -- [<bundle dir>] --keys[=admin,workspace] [--limits] [--stream]`: on one bundle
+// (the working tree's, built now, when no dir is given), is the gateway slower with key kind B
+// than with key kind A? Kinds as in BENCH_API_KEY: `admin` (the bootstrap key) or `workspace` (a
+// workspace service key with only completions.write); `--keys=workspace,workspace` is an A/A run.
+//
+// Runs both side by side against one fake upstream and alternates short autocannon runs between
+// them, in both orders, at 1 and 32 connections; prints the medians and B/A. Build each bundle
+// with `npx wrangler deploy --dry-run --outdir <dir>` (say, before and after a change). Two
+// bundles are called with the BENCH_API_KEY kind of key (default `workspace`); two key kinds
+// share one Keygate instance and one virtual key, so only the key differs. Each round also
+// measures the fake upstream alone at 1 connection, for the time Keygate adds to a request.
 //
 // Identical bundles come out up to about 5% apart on this machine, so read smaller differences
 // as noise. `--limits` uses a key with a rate limit and a budget (one ledger call per request);
-// `--stream` asks for streamed (SSE) answers.
+// `--stream` asks for streamed (SSE) answers. AB_ROUNDS and AB_SECONDS set the rounds (6) and the
+// length of each run (2 s).
 
 import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
+import { apiKeyKindFromEnv, checkApiKeyKind, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate } from './lib/launch-worker.mjs';
 
-const [dirA, dirB] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
-if (!dirA || !dirB) {
+const args = process.argv.slice(2);
+const dirs = args.filter((arg) => !arg.startsWith('--'));
+const keysOption = args.find((arg) => arg === '--keys' || arg.startsWith('--keys='));
+const keyKinds = keysOption ? (keysOption.split('=')[1] ?? 'admin,workspace').split(',').map(checkApiKeyKind) : null;
+if (keyKinds ? keyKinds.length !== 2 || dirs.length > 1 : dirs.length !== 2) {
   console.error('usage: npm run ab -- <bundle dir A> <bundle dir B> [--limits] [--stream]');
+  console.error('       npm run ab -- [<bundle dir>] --keys[=<kind A>,<kind B>] [--limits] [--stream]   (kinds: admin, workspace)');
   process.exit(2);
 }
-const withLimits = process.argv.includes('--limits');
-const stream = process.argv.includes('--stream');
+const withLimits = args.includes('--limits');
+const stream = args.includes('--stream');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 6);
 const SECONDS = Number(process.env.AB_SECONDS ?? 2);
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
@@ -26,46 +40,73 @@ const limits = withLimits
   ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }
   : {};
 
-async function start(bundleDir) {
-  const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, bundleDir });
-  const created = await fetch(`${keygate.url}/v1/virtual-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${keygate.adminApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'ab', provider: 'openai', key: 'sk-fake-ab-000000000000000001', ...limits }),
-  });
-  if (!created.ok) throw new Error(`creating a key in ${bundleDir} failed: ${created.status} ${await created.text()}`);
-  const { slug } = (await created.json()).data;
-  const load = (connections, duration) =>
-    autocannon({
-      url: `${keygate.url}/v1/chat/completions`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keygate.adminApiKey}`, 'x-portkey-virtual-key': slug },
-      body,
-      connections,
-      duration,
-    });
-  return { keygate, load };
+/** A function that loads `url` for a while and returns autocannon's result, refusing failures. */
+function loader(url, headers) {
+  return async (connections, duration) => {
+    const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    return result;
+  };
+}
+
+/** A variant to measure: one Keygate instance, one virtual key, one kind of gateway key. */
+async function variant(keygate, slug, kind) {
+  return loader(`${keygate.url}/v1/chat/completions`, gatewayHeaders(await gatewayApiKey(keygate, kind), slug));
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const fake = await startFakeOpenAI();
-const builds = { A: await start(dirA), B: await start(dirB) };
+const instances = [];
+const launch = async (bundleDir) => {
+  const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, bundleDir });
+  instances.push(keygate);
+  return keygate;
+};
 try {
-  for (const build of Object.values(builds)) await build.load(1, 1); // warm-up
+  const variants = {};
+  let description;
+  if (keyKinds) {
+    const keygate = await launch(dirs[0]);
+    const slug = await createVirtualKey(keygate, 'ab', limits);
+    variants.A = await variant(keygate, slug, keyKinds[0]);
+    variants.B = await variant(keygate, slug, keyKinds[1]);
+    description = `A: ${keyKinds[0]} key, B: ${keyKinds[1]} key, one instance of ${dirs[0] ?? 'the working tree'}`;
+  } else {
+    const kind = apiKeyKindFromEnv();
+    for (const [name, dir] of [['A', dirs[0]], ['B', dirs[1]]]) {
+      const keygate = await launch(dir);
+      variants[name] = await variant(keygate, await createVirtualKey(keygate, 'ab', limits), kind);
+    }
+    description = `A: ${dirs[0]}, B: ${dirs[1]}, ${kind} key (BENCH_API_KEY=${kind})`;
+  }
+  const direct = loader(`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' });
+
+  for (const load of [direct, ...Object.values(variants)]) await load(1, 1); // warm-up
   const runs = { A: { 1: [], 32: [] }, B: { 1: [], 32: [] } };
+  const directRuns = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+    directRuns.push((await direct(1, 1)).requests.average);
     for (const connections of [1, 32]) {
-      for (const name of order) runs[name][connections].push((await builds[name].load(connections, SECONDS)).requests.average);
+      for (const name of order) runs[name][connections].push((await variants[name](connections, SECONDS)).requests.average);
     }
   }
+
+  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}; ${description}; ${ROUNDS} interleaved rounds of ${SECONDS} s; ${new Date().toISOString()}`);
+  const directMs = 1000 / median(directRuns);
   for (const connections of [1, 32]) {
     const a = median(runs.A[connections]);
     const b = median(runs.B[connections]);
-    console.log(`@${connections}: A ${Math.round(a)} req/s, B ${Math.round(b)} req/s, B/A ${(b / a).toFixed(3)}`);
+    const perRound = runs.A[connections].map((value, round) => runs.B[connections][round] / value);
+    let line = `@${connections}: A ${Math.round(a)} req/s, B ${Math.round(b)} req/s, B/A ${(b / a).toFixed(3)} (rounds ${Math.min(...perRound).toFixed(2)} to ${Math.max(...perRound).toFixed(2)})`;
+    if (connections === 1) {
+      const added = (rps) => 1000 / rps - directMs;
+      line += `; added ms/req: A ${added(a).toFixed(3)}, B ${added(b).toFixed(3)}, B - A ${(added(b) - added(a)).toFixed(3)} (upstream alone ${directMs.toFixed(3)})`;
+    }
+    console.log(line);
   }
 } finally {
-  for (const build of Object.values(builds)) await build.keygate.close();
+  for (const keygate of instances) await keygate.close();
   await fake.close();
 }

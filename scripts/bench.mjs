@@ -13,9 +13,14 @@
 //                   difference is what the ledger's durable write costs on this machine
 // Never `wrangler dev`: its proxy alone costs milliseconds. Load comes from autocannon at 1 and 32
 // connections. Times are this machine's; the ratios are what to compare. Nothing is asserted.
+//
+// Keygate's virtual keys are created with the admin key; gateway requests carry a workspace
+// service key holding only `completions.write` (BENCH_API_KEY=workspace, the default), as an
+// application would, or the bootstrap admin key (BENCH_API_KEY=admin). The header line says which.
 
 import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
+import { apiKeyKindFromEnv, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate, launchScript } from './lib/launch-worker.mjs';
 import { startPortkeyGateway } from './lib/portkey-gateway.mjs';
 
@@ -26,6 +31,7 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const ONLY = process.env.BENCH_TARGETS?.split(',').map((name) => name.trim());
 // BENCH_STREAM=1 measures streamed chat completions (SSE) instead of JSON answers.
 const STREAM = process.env.BENCH_STREAM === '1';
+const API_KEY_KIND = apiKeyKindFromEnv();
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(STREAM ? { stream: true } : {}) });
 
 const FLOOR_WORKER = `export default {
@@ -46,30 +52,25 @@ async function measure(url, headers, connections) {
   return { rps: result.requests.average, p99: result.latency.p99, mean: result.latency.mean };
 }
 
-async function createKey(keygate, extra) {
-  const response = await fetch(`${keygate.url}/v1/virtual-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${keygate.adminApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', provider: 'openai', key: 'sk-fake-bench-0000000000000001', ...extra }),
-  });
-  if (!response.ok) throw new Error(`creating a key failed: ${response.status} ${await response.text()}`);
-  return (await response.json()).data.slug;
-}
-
 const fake = await startFakeOpenAI();
 const floor = await launchScript({ script: FLOOR_WORKER, vars: { UPSTREAM: fake.url } });
 const portkey = await startPortkeyGateway();
 const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
 const keygateLedgerInMemory = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, ledgerInMemory: true });
 try {
-  const plain = await createKey(keygate, {});
+  const plain = await createVirtualKey(keygate, 'bench');
   const limits = {
     rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }],
     usage_limits: { credit_limit: 1_000_000_000_000, type: 'tokens' },
   };
-  const limited = await createKey(keygate, limits);
-  const limitedInMemory = await createKey(keygateLedgerInMemory, limits);
-  const keygateHeaders = (instance, slug) => ({ authorization: `Bearer ${instance.adminApiKey}`, 'x-portkey-virtual-key': slug });
+  const limited = await createVirtualKey(keygate, 'bench', limits);
+  const limitedInMemory = await createVirtualKey(keygateLedgerInMemory, 'bench', limits);
+  // One gateway key per instance: each has its own D1 and KV.
+  const apiKeys = new Map([
+    [keygate, await gatewayApiKey(keygate, API_KEY_KIND)],
+    [keygateLedgerInMemory, await gatewayApiKey(keygateLedgerInMemory, API_KEY_KIND)],
+  ]);
+  const keygateHeaders = (instance, slug) => gatewayHeaders(apiKeys.get(instance), slug);
   const targets = {
     direct: [`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
     floor: [`${floor.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
@@ -86,7 +87,7 @@ try {
   }
 
   const added = (name) => 1000 / results[name].one.rps - 1000 / results.direct.one.rps;
-  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`);
+  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, Keygate called with the ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}), ${new Date().toISOString()}`);
   console.table(
     Object.entries(results).map(([target, { one, many }]) => ({
       target,

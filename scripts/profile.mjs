@@ -5,17 +5,23 @@
 // functions with the most self time. The profile is written to keygate.cpuprofile (open it in
 // Chrome DevTools) unless --no-save is given.
 //
+// Gateway requests carry a workspace service key holding only `completions.write`
+// (BENCH_API_KEY=workspace, the default) or the bootstrap admin key (BENCH_API_KEY=admin); the
+// virtual key is created with the admin key. The summary line says which.
+//
 // Only JavaScript shows by name. Time in workerd's C++ (sockets, streams, crypto, storage)
 // appears as "(program)"; time waiting for the upstream or the ledger appears as "(idle)".
 
 import autocannon from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
+import { apiKeyKindFromEnv, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate } from './lib/launch-worker.mjs';
 
 const withLimits = process.argv.includes('--limits');
 const stream = process.argv.includes('--stream');
 const save = !process.argv.includes('--no-save');
+const API_KEY_KIND = apiKeyKindFromEnv();
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9329);
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
@@ -78,18 +84,13 @@ try {
   const limits = withLimits
     ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }
     : {};
-  const created = await fetch(`${keygate.url}/v1/virtual-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${keygate.adminApiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'profile', provider: 'openai', key: 'sk-fake-profile-000000000001', ...limits }),
-  });
-  if (!created.ok) throw new Error(`creating a key failed: ${created.status} ${await created.text()}`);
-  const slug = (await created.json()).data.slug;
+  const slug = await createVirtualKey(keygate, 'profile', limits);
+  const headers = gatewayHeaders(await gatewayApiKey(keygate, API_KEY_KIND), slug);
   const load = (duration) =>
     autocannon({
       url: `${keygate.url}/v1/chat/completions`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keygate.adminApiKey}`, 'x-portkey-virtual-key': slug },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
       connections: 1,
       duration,
@@ -104,7 +105,7 @@ try {
   const { profile } = await inspector.send('Profiler.stop');
   inspector.close();
 
-  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}: ${Math.round(result.requests.average)} req/s at 1 connection, profiled ${SECONDS} s of isolate "${inspector.title}"`);
+  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}, ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}): ${Math.round(result.requests.average)} req/s at 1 connection, profiled ${SECONDS} s of isolate "${inspector.title}"`);
   console.table(summarize(profile));
   if (save) {
     await writeFile('keygate.cpuprofile', JSON.stringify(profile));
