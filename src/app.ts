@@ -3,7 +3,6 @@
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { openApiDocument } from './admin/openapi';
 import { apiKeyRoutes } from './admin/api-keys-routes';
 import { virtualKeyRoutes } from './admin/virtual-keys-routes';
 import { workspaceRoutes } from './admin/workspaces-routes';
@@ -29,9 +28,6 @@ export function createApp() {
 
   app.use('*', requestId());
   app.get('/health', (c) => c.json({ status: 'ok' }));
-
-  // The document describes the admin API to anyone; it holds no data.
-  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   app.use('/v1/*', authenticate());
   for (const prefix of ADMIN_PREFIXES) {

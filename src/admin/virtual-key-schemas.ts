@@ -114,8 +114,3 @@ export const VirtualKeyList = z.object({ object: z.literal('list'), total: whole
 export const SlugResult = z.object({ success: z.literal(true), data: z.object({ id: z.string(), slug: z.string() }) });
 
 export const DeletedResult = z.object({ success: z.literal(true) });
-
-export const ErrorObject = z.object({
-  error: z.object({ message: z.string(), type: z.string(), code: z.string(), param: z.nullable(z.string()) }),
-  message: z.string(),
-});

@@ -11,6 +11,7 @@ import {
   expectCleanUpstreamHeaders,
   failure,
   hello,
+  keygateUrl,
   onlyUpstreamRequest,
   openaiClient,
   portkeyClient,
@@ -55,6 +56,15 @@ describe('virtual-key admin through the Portkey SDK', () => {
 
     expect(JSON.stringify(list)).not.toContain(secret);
     expect(JSON.stringify(key)).not.toContain(secret);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is served from the static assets without a key, as in production', async () => {
+    const response = await fetch(`${keygateUrl()}/v1/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toMatchObject({ openapi: '3.1.0' });
   });
 });
 
