@@ -57,7 +57,7 @@ async function startDev(port: number): Promise<DevRun> {
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'keygate-dev-'));
-  for (const entry of ['package.json', 'wrangler.toml', 'tsconfig.json', 'migrations', 'src', 'scripts']) {
+  for (const entry of ['package.json', 'wrangler.toml', 'tsconfig.json', 'migrations', 'src', 'scripts', 'public']) {
     await cp(join(root, entry), join(project, entry), { recursive: true });
   }
   await symlink(join(root, 'node_modules'), join(project, 'node_modules'), 'dir');
