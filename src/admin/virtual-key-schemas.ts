@@ -5,24 +5,20 @@ import * as z from 'zod/mini';
 import { PROVIDERS } from '../providers/registry';
 import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-rules';
 import { UsageLimitsSchema } from '../limits/usage-limits';
-import { trimmedString, wholeNumber } from '../schemas/checks';
+import { wholeNumber } from '../schemas/checks';
 import { acceptingBothSpellings } from './field-names';
+import { description, futureTimestamp, pageFields, resourceName } from './shared-schemas';
 
-const MAX_NAME_LENGTH = 200;
-const MAX_NOTE_LENGTH = 2000;
-
-const futureTimestamp = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' })
-  .check(z.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'));
-
-const keyName = trimmedString(1, MAX_NAME_LENGTH).check(z.meta({ example: 'openai-prod' }));
-const note = z.nullish(z.string().check(z.maxLength(MAX_NOTE_LENGTH)));
+const keyName = resourceName.check(z.meta({ example: 'openai-prod' }));
+const note = description;
 
 const commonCreateFields = {
   name: keyName,
   note,
   expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key is refused.')),
-  workspace_id: z.optional(z.string()).check(z.describe('Defaults to the caller’s workspace.')),
+  workspace_id: z
+    .optional(z.string())
+    .check(z.describe('A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.')),
   rate_limits: z.optional(RateLimitListSchema).check(z.describe('Counted per virtual key in its ledger; [] for none.')),
   usage_limits: z.nullish(UsageLimitsSchema).check(z.describe('A budget, counted in the key’s ledger.')),
 };
@@ -62,9 +58,8 @@ export const SlugParams = z.object({
 });
 
 export const ListQuery = z.object({
-  current_page: z._default(z.coerce.number().check(z.int(), z.minimum(0, 'starts at 0')), 0),
-  page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100, 'is at most 100')), 50),
-  workspace_id: z.optional(z.string()),
+  ...pageFields,
+  workspace_id: z.optional(z.string()).check(z.describe('Only this workspace’s keys; a workspace key sees its own only.')),
 });
 
 const UsageLimitsView = z.object({
