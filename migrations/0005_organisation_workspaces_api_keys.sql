@@ -16,6 +16,8 @@ ALTER TABLE workspaces ADD COLUMN description TEXT;
 -- JSON `{ metadata?: { <string>: <string> } }`.
 ALTER TABLE workspaces ADD COLUMN defaults TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE workspaces ADD COLUMN last_updated_at TEXT;
+-- Bumped by every update; an update names the revision it read, so racing ones can't undo each other.
+ALTER TABLE workspaces ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
 UPDATE workspaces SET last_updated_at = created_at WHERE last_updated_at IS NULL;
 
 -- API keys: who may call the admin API and the gateway, and with which scopes. A key's secret is

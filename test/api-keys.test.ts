@@ -129,6 +129,51 @@ describe('no escalation', () => {
   });
 });
 
+describe('no escalation through update, rotate, expiry or another user', () => {
+  it('a key can’t update or rotate a key that holds scopes it lacks (rotation would hand it the secret)', async () => {
+    const workspace = await createWorkspace('Takeover');
+    const strong = await createWorkspaceKey(workspace, ['completions.write', 'virtual_keys.delete']);
+    const weak = await createWorkspaceKey(workspace, ['workspace_service_api_keys.rotate', 'workspace_service_api_keys.update']);
+    const rotate = await expectError(await requestAs(weak.key, 'POST', `/v1/api-keys/${strong.id}/rotate`), 403, 'scope_escalation');
+    expect(rotate.message).toContain('virtual_keys.delete');
+    await expectError(await requestAs(weak.key, 'PUT', `/v1/api-keys/${strong.id}`, { name: 'mine now' }), 403, 'scope_escalation');
+    expect((await requestAs(strong.key, 'GET', '/v1/virtual-keys')).status).toBe(403); // the strong key is untouched: still valid
+    // Within its own scopes it may rotate: a key with the same powers gives nothing away.
+    const peer = await createWorkspaceKey(workspace, ['workspace_service_api_keys.rotate']);
+    expect((await requestAs(weak.key, 'POST', `/v1/api-keys/${peer.id}/rotate`)).status).toBe(200);
+  });
+
+  it('a key that expires can’t make or leave a key that outlives it, itself included', async () => {
+    const workspace = await createWorkspace('Expiring manager');
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const manager = await createWorkspaceKey(workspace, ['completions.write', 'workspace_service_api_keys.create', 'workspace_service_api_keys.update', 'workspace_service_api_keys.read'], { expires_at: expiresAt });
+    const create = (body: Record<string, unknown>) => requestAs(manager.key, 'POST', '/v1/api-keys/workspace/service', { name: 'child', workspace_id: workspace, scopes: ['completions.write'], ...body });
+
+    const child = (await (await create({})).json()) as { id: string };
+    expect((await retrieve(child.id)).expires_at).toBe(expiresAt);
+    await expectError(await create({ expires_at: null }), 403, 'expiry_escalation');
+    await expectError(await create({ expires_at: new Date(Date.now() + 7_200_000).toISOString() }), 403, 'expiry_escalation');
+    expect((await create({ expires_at: new Date(Date.now() + 1_800_000).toISOString() })).status).toBe(200);
+    await expectError(await requestAs(manager.key, 'PUT', `/v1/api-keys/${manager.id}`, { expires_at: null }), 403, 'expiry_escalation');
+    expect((await retrieve(manager.id)).expires_at).toBe(expiresAt);
+  });
+
+  it('a user key acts for its own user only', async () => {
+    const workspace = await createWorkspace('Users');
+    const scopes = ['completions.write', ...['create', 'read', 'list', 'rotate'].map((action) => `workspace_user_api_keys.${action}`)];
+    const bob = await createApiKey('workspace/user', { workspace_id: workspace, user_id: 'bob', scopes });
+    const alice = await createApiKey('workspace/user', { workspace_id: workspace, user_id: 'alice', scopes: ['completions.write'] });
+    const make = (kind: string, body: Record<string, unknown>) => requestAs(bob.key, 'POST', `/v1/api-keys/${kind}`, { name: 'x', workspace_id: workspace, scopes: ['completions.write'], ...body });
+
+    expect((await make('workspace/user', { user_id: 'bob' })).status).toBe(200);
+    await expectError(await make('workspace/user', { user_id: 'alice' }), 403, 'user_forbidden');
+    await expectError(await requestAs(bob.key, 'GET', `/v1/api-keys/${alice.id}`), 404, 'api_key_not_found');
+    await expectError(await requestAs(bob.key, 'POST', `/v1/api-keys/${alice.id}/rotate`), 404, 'api_key_not_found');
+    const listed = (await (await requestAs(bob.key, 'GET', '/v1/api-keys')).json()) as { data: ApiKeyObject[] };
+    expect(new Set(listed.data.map((key) => key.user_id))).toEqual(new Set(['bob']));
+  });
+});
+
 describe('read, list, update, delete', () => {
   it('lists with Portkey’s paging, by workspace (either spelling), and never another workspace', async () => {
     const workspace = await createWorkspace('Listing');
@@ -188,11 +233,14 @@ describe('read, list, update, delete', () => {
     expect((await retrieve(id)).name).toBe('workspace/service key');
   });
 
-  it('accepts unchanged identity fields in an update, as a full object sent back would carry them', async () => {
+  it('accepts identity fields in an update when they are unchanged (null ones too)', async () => {
     const { id } = await createApiKey('workspace/user', { workspace_id: 'ws_default', user_id: 'user-7', scopes: ['completions.write'] });
     const response = await requestAs(ADMIN_API_KEY, 'PUT', `/v1/api-keys/${id}`, { id, name: 'same', workspace_id: 'ws_default', user_id: 'user-7', type: 'workspace', 'sub-type': 'user' });
     expect(response.status).toBe(200);
     expect((await retrieve(id)).user_id).toBe('user-7');
+    const organisationKey = await createApiKey('organisation/service', { scopes: ['completions.write'] });
+    const unchanged = await requestAs(ADMIN_API_KEY, 'PUT', `/v1/api-keys/${organisationKey.id}`, { name: 'org', workspace_id: null, user_id: null });
+    expect(unchanged.status).toBe(200);
   });
 
   it('deletes a key, answers {}, and refuses the key at once', async () => {

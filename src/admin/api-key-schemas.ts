@@ -58,8 +58,8 @@ export const UpdateApiKeyBody = acceptingBothSpellings(
     scopes: z.optional(scopes),
     expires_at: z.nullish(futureTimestamp).check(z.describe('null removes the expiry.')),
     defaults: z.nullish(DefaultsInput),
-    workspace_id: z.optional(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
-    user_id: z.optional(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
+    workspace_id: z.nullish(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
+    user_id: z.nullish(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
     ...identityFields,
   }),
 );

@@ -1,6 +1,9 @@
-// What the API-key routes do, apart from HTTP. Three rules hold everywhere here:
-// - a workspace key sees only its own workspace's keys (others are 404, like missing ones);
-// - a key can't grant a scope it lacks itself, or make a key of a wider level than its own (403);
+// What the API-key routes do, apart from HTTP. These rules hold everywhere here:
+// - a workspace key sees only its own workspace's keys, and a user key only its own user's
+//   (others are 404, like missing ones);
+// - no escalation (403): a key can't grant a scope it lacks, make a key of a wider level than its
+//   own, outlive its own expiry through a key it makes or changes, or update or rotate (and so
+//   learn the secret of) a key holding scopes it lacks;
 // - a workspace key can't hold an organisation-only scope (400).
 
 import type * as z from 'zod/mini';
@@ -80,6 +83,36 @@ function checkGrantedScopes(principal: Principal, type: ApiKeyType, scopes: read
   }
 }
 
+/** Updating or rotating a key hands its powers (or its new secret) to the caller: only within the caller's own scopes. */
+function checkCanManage(principal: Principal, target: ApiKeyRecord): void {
+  const lacking = target.scopes.filter((scope) => !principal.scopes.has(scope));
+  if (lacking.length > 0) {
+    throw forbidden('scope_escalation', `An API key can't change or rotate a key holding scopes it lacks itself: ${lacking.join(', ')}.`);
+  }
+}
+
+/**
+ * The expiry a key made or changed by `principal` gets: a caller that expires can't make a key
+ * that outlives it. Undefined stays undefined (no change); on create, none means the caller's own.
+ */
+function boundedExpiry(principal: Principal, requested: string | null | undefined, creating: boolean): string | null | undefined {
+  const asked = requested ? new Date(requested).toISOString() : requested;
+  if (principal.expiresAt === null) return asked;
+  if (asked === undefined) return creating ? principal.expiresAt : undefined;
+  if (asked === null || asked > principal.expiresAt) {
+    throw forbidden('expiry_escalation', `This API key expires at ${principal.expiresAt}; a key it makes or changes must expire no later.`);
+  }
+  return asked;
+}
+
+/** A user key acts for its own user only: it makes user keys for that user and nothing else. */
+function checkUserActs(principal: Principal, type: ApiKeyType, userId: string | undefined): void {
+  if (principal.kind !== 'workspace-user') return;
+  if (type !== 'workspace-user' || userId !== principal.userId) {
+    throw forbidden('user_forbidden', 'A user key can only make user keys for its own user_id.');
+  }
+}
+
 export async function createApiKey(env: Env, principal: Principal, type: ApiKeyType, input: CreateInput): Promise<{ id: string; key: string }> {
   checkIdentityFields(principal, type, input);
   assertScope(principal, apiKeyScope(type, 'create'));
@@ -95,7 +128,9 @@ export async function createApiKey(env: Env, principal: Principal, type: ApiKeyT
   }
   if (type === 'workspace-user' && input.user_id === undefined) throw invalidRequest('invalid_body', 'user_id: required for user keys', 'user_id');
   if (type !== 'workspace-user' && input.user_id !== undefined) throw invalidRequest('user_id_not_applicable', 'user_id: only user keys have one', 'user_id');
+  checkUserActs(principal, type, input.user_id);
   checkGrantedScopes(principal, type, input.scopes);
+  const expiresAt = boundedExpiry(principal, input.expires_at, true) ?? null;
 
   const token = await newApiKeyToken();
   const now = new Date().toISOString();
@@ -110,7 +145,7 @@ export async function createApiKey(env: Env, principal: Principal, type: ApiKeyT
     scopes: input.scopes,
     defaults: input.defaults ?? {},
     maskedKey: token.masked,
-    expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+    expiresAt,
     lastUsedAt: null,
     revision: 1,
     createdAt: now,
@@ -128,7 +163,10 @@ export async function createApiKey(env: Env, principal: Principal, type: ApiKeyT
  */
 export async function findVisibleApiKey(env: Env, principal: Principal, id: string, action: ApiKeyAction): Promise<ApiKeyRecord> {
   const record = UUID_SHAPE.test(id) ? await findApiKeyById(env.DB, id) : null;
-  const visible = record !== null && (principal.workspaceId === null || record.workspaceId === principal.workspaceId);
+  const visible =
+    record !== null &&
+    (principal.workspaceId === null || record.workspaceId === principal.workspaceId) &&
+    (principal.kind !== 'workspace-user' || record.userId === principal.userId);
   if (!record || !visible) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
   assertScope(principal, apiKeyScope(record.type, action));
   return record;
@@ -145,7 +183,8 @@ export async function listVisibleApiKeys(env: Env, principal: Principal, query: 
   if (types.length === 0) {
     throw forbidden('missing_scope', 'This API key lacks the scope workspace_service_api_keys.list (or another *_api_keys.list scope).');
   }
-  const page = await listApiKeys(env.DB, { workspaceId: workspaceId ?? undefined, types }, { index: query.current_page, size: query.page_size });
+  const userId = principal.kind === 'workspace-user' ? (principal.userId ?? undefined) : undefined;
+  const page = await listApiKeys(env.DB, { workspaceId: workspaceId ?? undefined, userId, types }, { index: query.current_page, size: query.page_size });
   return { object: 'list' as const, total: page.total, data: page.records.map(toApiKeyObject) };
 }
 
@@ -158,36 +197,41 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
       throw invalidRequest('immutable_field', `${field} of an API key can't change; create a new key instead.`, field);
     }
   }
+  checkCanManage(principal, current);
   if (input.scopes) checkGrantedScopes(principal, current.type, input.scopes);
+  const expiresAt = boundedExpiry(principal, input.expires_at, false);
   const changed = await updateApiKey(env.DB, current.id, current.revision, {
     name: input.name ?? current.name,
     description: input.description === undefined ? current.description : input.description,
     scopes: input.scopes ?? current.scopes,
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
-    expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
+    expiresAt: expiresAt === undefined ? current.expiresAt : expiresAt,
     updatedAt: new Date().toISOString(),
   });
-  if (!changed) throw new KeygateError('conflict', 'concurrent_update', 'The API key was changed or deleted by another request; read it again and retry.');
+  if (!changed) {
+    await findVisibleApiKey(env, principal, id, 'update'); // 404 if it was deleted meanwhile
+    throw new KeygateError('conflict', 'concurrent_update', 'The API key was changed by another request; read it again and retry.');
+  }
   await evictApiKey(env, await credentialDigests(env.DB, current.id));
 }
 
 export async function deleteApiKeyById(env: Env, principal: Principal, id: string): Promise<void> {
   const current = await findVisibleApiKey(env, principal, id, 'delete');
-  const digests = await credentialDigests(env.DB, current.id);
-  if (!(await deleteApiKey(env.DB, current.id))) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
-  await evictApiKey(env, digests);
+  const deleted = await deleteApiKey(env.DB, current.id);
+  // Every credential the delete removed, including one a racing rotation had just added.
+  await evictApiKey(env, deleted.digests);
+  if (!deleted.found) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
 }
 
 export async function rotateApiKeyById(env: Env, principal: Principal, id: string, input: z.infer<typeof RotateApiKeyBody>) {
   const current = await findVisibleApiKey(env, principal, id, 'rotate');
-  const digests = await credentialDigests(env.DB, current.id);
+  checkCanManage(principal, current);
   const token = await newApiKeyToken();
   const now = Date.now();
   const transitionEndsAt = new Date(now + (input.key_transition_period_ms ?? MIN_TRANSITION_MS)).toISOString();
-  if (!(await rotateApiKey(env.DB, current.id, token, new Date(now).toISOString(), transitionEndsAt))) {
-    throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
-  }
-  // Cached copies of the old credentials don't know their transition has begun.
-  await evictApiKey(env, digests);
+  const rotated = await rotateApiKey(env.DB, current.id, token, new Date(now).toISOString(), transitionEndsAt);
+  if (!rotated.found) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
+  // Cached copies of the credential now in transition don't know it has begun.
+  await evictApiKey(env, rotated.endingDigests);
   return { id: current.id, key: token.key, key_transition_expires_at: transitionEndsAt };
 }

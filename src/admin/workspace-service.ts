@@ -42,6 +42,7 @@ export async function createWorkspace(env: Env, input: z.infer<typeof CreateWork
       name: input.name,
       description: input.description ?? null,
       defaults: input.defaults ?? {},
+      revision: 1,
       createdAt: now,
       updatedAt: now,
     };
@@ -75,7 +76,10 @@ export async function updateWorkspaceById(env: Env, principal: Principal, id: st
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
     updatedAt: new Date().toISOString(),
   };
-  if (!(await updateWorkspace(env.DB, updated))) throw notFound('workspace_not_found', 'No such workspace, or not one this API key can see.');
+  if (!(await updateWorkspace(env.DB, updated))) {
+    await getWorkspace(env, principal, id); // 404 if it was deleted meanwhile
+    throw new KeygateError('conflict', 'concurrent_update', `Workspace ${id} was changed by another request; read it again and retry.`);
+  }
 }
 
 /** Deletes an empty workspace. One that still holds keys is refused with 409 and left whole. */

@@ -12,6 +12,7 @@ import { findApiKeyCredential } from '../store/api-key-cache';
 import { anyApiKeyExists, recordApiKeyUse } from '../store/api-keys-table';
 import { organisationId } from '../store/workspaces-table';
 import { digestsEqual, sha256 } from '../vault/crypto';
+import { isApiKeyShaped } from '../vault/api-key-token';
 import { hexEncode } from '../vault/encoding';
 import type { Principal } from './principal';
 import { SCOPES } from './scopes';
@@ -40,9 +41,19 @@ export async function identifyCaller(env: Env, context: Pick<ExecutionContext, '
   }
   const digest = await sha256(presented);
   if (bootstrap !== null && digestsEqual(digest, await bootstrapDigest(bootstrap))) {
-    return { kind: 'bootstrap', organisationId: await organisationId(env.DB), workspaceId: null, apiKeyId: null, userId: null, scopes: EVERY_SCOPE };
+    return {
+      kind: 'bootstrap',
+      organisationId: await organisationId(env.DB),
+      workspaceId: null,
+      apiKeyId: null,
+      userId: null,
+      scopes: EVERY_SCOPE,
+      expiresAt: null,
+    };
   }
-  const found = await findApiKeyCredential(env, context, hexEncode(digest));
+  // Anything that is not shaped like a key Keygate issues can't be one: refused before any
+  // storage read, so a stream of junk keys costs no KV or D1 reads.
+  const found = isApiKeyShaped(presented) ? await findApiKeyCredential(env, context, hexEncode(digest)) : null;
   if (!found) {
     await refuseIfNobodyCanSignIn(env, bootstrap);
     throw unauthenticated('invalid_api_key', 'The API key is not valid.');
@@ -58,9 +69,15 @@ export async function identifyCaller(env: Env, context: Pick<ExecutionContext, '
   return principalOf(found);
 }
 
+// Once an API key has existed, asking again per request would only cost a D1 read: it is
+// remembered per isolate. (A deleted last key then reads as invalid_api_key, which it is.)
+let someApiKeyExisted = false;
+
 /** With no bootstrap key and no API key at all, nobody can get in; the error says why (fail closed). */
 async function refuseIfNobodyCanSignIn(env: Env, bootstrap: string | null): Promise<void> {
-  if (bootstrap === null && !(await anyApiKeyExists(env.DB))) {
+  if (bootstrap !== null || someApiKeyExisted) return;
+  someApiKeyExisted = await anyApiKeyExists(env.DB);
+  if (!someApiKeyExisted) {
     throw new KeygateError(
       'internal',
       'admin_api_key_missing',
@@ -76,7 +93,15 @@ function principalOf(found: AuthenticatedApiKey): Principal {
   let principal = principals.get(found);
   if (!principal) {
     const { key } = found;
-    principal = { kind: key.type, organisationId: key.organisationId, workspaceId: key.workspaceId, apiKeyId: key.id, userId: key.userId, scopes: new Set(key.scopes) };
+    principal = {
+      kind: key.type,
+      organisationId: key.organisationId,
+      workspaceId: key.workspaceId,
+      apiKeyId: key.id,
+      userId: key.userId,
+      scopes: new Set(key.scopes),
+      expiresAt: key.expiresAt,
+    };
     principals.set(found, principal);
   }
   return principal;

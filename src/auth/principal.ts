@@ -15,6 +15,8 @@ export interface Principal {
   /** The caller's own user id, for user keys; it names the actor wherever one is recorded. */
   userId: string | null;
   scopes: ReadonlySet<Scope>;
+  /** When the caller's own key expires (null: never). Keys it makes or changes can't outlive it. */
+  expiresAt: string | null;
 }
 
 /** 403 `missing_scope` unless the caller holds `scope`. */

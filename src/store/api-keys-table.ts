@@ -65,13 +65,16 @@ export async function findApiKeyByDigest(db: D1Database, digest: string): Promis
 
 export interface ApiKeyFilter {
   /** Only keys of this workspace; undefined for every workspace and the organisation's keys. */
-  workspaceId?: string;
+  workspaceId?: string | undefined;
+  /** Only keys of this user. */
+  userId?: string | undefined;
   types: readonly string[];
 }
 
 export function listApiKeys(db: D1Database, filter: ApiKeyFilter, page: Page): Promise<PageOf<ApiKeyRecord>> {
-  const where = 'type IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR workspace_id = ?2)';
-  return pagedQuery(db, { table: 'api_keys', columns: COLUMNS, where, binds: [JSON.stringify(filter.types), filter.workspaceId ?? null] }, page, apiKeyFromRow);
+  const where = 'type IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR workspace_id = ?2) AND (?3 IS NULL OR user_id = ?3)';
+  const binds = [JSON.stringify(filter.types), filter.workspaceId ?? null, filter.userId ?? null];
+  return pagedQuery(db, { table: 'api_keys', columns: COLUMNS, where, binds }, page, apiKeyFromRow);
 }
 
 /** Fields an update may change. Type, workspace and user never change. */
@@ -95,18 +98,20 @@ export async function credentialDigests(db: D1Database, id: string): Promise<str
   return rows.results.map((row) => row.digest);
 }
 
-export async function deleteApiKey(db: D1Database, id: string): Promise<boolean> {
-  const [, deleted] = await db.batch([
-    db.prepare('DELETE FROM api_key_credentials WHERE api_key_id = ?1').bind(id),
+/** Deletes a key and its credentials in one transaction; says which digests it removed. */
+export async function deleteApiKey(db: D1Database, id: string): Promise<{ found: boolean; digests: string[] }> {
+  const [credentials, deleted] = await db.batch<{ digest: string }>([
+    db.prepare('DELETE FROM api_key_credentials WHERE api_key_id = ?1 RETURNING digest').bind(id),
     db.prepare('DELETE FROM api_keys WHERE id = ?1').bind(id),
   ]);
-  return (deleted?.meta.changes ?? 0) > 0;
+  return { found: (deleted?.meta.changes ?? 0) > 0, digests: (credentials?.results ?? []).map((row) => row.digest) };
 }
 
 /**
  * Rotation in one transaction: the current credential ends at `transitionEndsAt`, ones already
  * ended are dropped, and the new credential starts. An older credential still in its own
- * transition keeps the end it was promised. False if the key is gone.
+ * transition keeps the end it was promised. Says whether the key was there, and which
+ * credentials (their digests) now end.
  */
 export async function rotateApiKey(
   db: D1Database,
@@ -114,18 +119,18 @@ export async function rotateApiKey(
   next: { digest: string; masked: string },
   now: string,
   transitionEndsAt: string,
-): Promise<boolean> {
-  const [renamed] = await db.batch([
+): Promise<{ found: boolean; endingDigests: string[] }> {
+  const [renamed, , ending] = await db.batch<{ digest: string }>([
     db.prepare('UPDATE api_keys SET masked_key = ?2, last_updated_at = ?3, revision = revision + 1 WHERE id = ?1').bind(id, next.masked, now),
     db.prepare('DELETE FROM api_key_credentials WHERE api_key_id = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2').bind(id, now),
     db
-      .prepare('UPDATE api_key_credentials SET expires_at = ?2 WHERE api_key_id = ?1 AND expires_at IS NULL')
+      .prepare('UPDATE api_key_credentials SET expires_at = ?2 WHERE api_key_id = ?1 AND expires_at IS NULL RETURNING digest')
       .bind(id, transitionEndsAt),
     db
       .prepare('INSERT INTO api_key_credentials (digest, api_key_id, expires_at, created_at) SELECT ?1, ?2, NULL, ?3 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?2)')
       .bind(next.digest, id, now),
   ]);
-  return (renamed?.meta.changes ?? 0) > 0;
+  return { found: (renamed?.meta.changes ?? 0) > 0, endingDigests: (ending?.results ?? []).map((row) => row.digest) };
 }
 
 export async function recordApiKeyUse(db: D1Database, id: string, at: string): Promise<void> {

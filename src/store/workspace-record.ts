@@ -8,6 +8,7 @@ export const WorkspaceRecordSchema = z.object({
   name: z.string(),
   description: z.nullable(z.string()),
   defaults: DefaultsSchema,
+  revision: z.int().check(z.minimum(1)),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -19,6 +20,7 @@ const WorkspaceRowSchema = z.object({
   name: z.string(),
   description: z.nullable(z.string()),
   defaults: z.string(),
+  revision: z.int(),
   created_at: z.string(),
   last_updated_at: z.string(),
 });
@@ -32,6 +34,7 @@ export function workspaceFromRow(row: unknown): WorkspaceRecord {
     name: parsed.name,
     description: parsed.description,
     defaults: JSON.parse(parsed.defaults),
+    revision: parsed.revision,
     createdAt: parsed.created_at,
     updatedAt: parsed.last_updated_at,
   });

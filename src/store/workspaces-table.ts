@@ -6,8 +6,8 @@ import { WORKSPACE_COLUMNS, workspaceFromRow, type WorkspaceRecord } from './wor
 /** Inserts the workspace; false when its id is taken (the caller draws another). */
 export async function insertWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
   const result = await db
-    .prepare(`INSERT INTO workspaces (${WORKSPACE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING`)
-    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.createdAt, record.updatedAt)
+    .prepare(`INSERT INTO workspaces (${WORKSPACE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING`)
+    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.revision, record.createdAt, record.updatedAt)
     .run();
   return result.meta.changes > 0;
 }
@@ -32,10 +32,13 @@ export function listWorkspaces(db: D1Database, filter: WorkspaceFilter, page: Pa
   return pagedQuery(db, { table: 'workspaces', columns: WORKSPACE_COLUMNS, where, binds }, page, workspaceFromRow);
 }
 
+/** Writes the change if the row is still at the revision read (`record.revision`); false when not. */
 export async function updateWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
   const result = await db
-    .prepare('UPDATE workspaces SET name = ?2, description = ?3, defaults = ?4, last_updated_at = ?5 WHERE id = ?1')
-    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt)
+    .prepare(
+      'UPDATE workspaces SET name = ?3, description = ?4, defaults = ?5, last_updated_at = ?6, revision = revision + 1 WHERE id = ?1 AND revision = ?2',
+    )
+    .bind(record.id, record.revision, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt)
     .run();
   return result.meta.changes > 0;
 }

@@ -22,6 +22,14 @@ export interface NewApiKeyToken {
   masked: string;
 }
 
+// The prefix and the base64url of 32 bytes: 43 characters, no padding.
+const API_KEY_SHAPE = /^kg-ak-[A-Za-z0-9_-]{43}$/;
+
+/** Whether `presented` could be a key Keygate issued; anything else needs no lookup to refuse. */
+export function isApiKeyShaped(presented: string): boolean {
+  return API_KEY_SHAPE.test(presented);
+}
+
 export async function newApiKeyToken(): Promise<NewApiKeyToken> {
   const key = API_KEY_PREFIX + base64UrlEncode(crypto.getRandomValues(new Uint8Array(KEY_BYTES)));
   return { key, digest: await sha256Hex(key), masked: `${API_KEY_PREFIX}********${key.slice(-4)}` };
