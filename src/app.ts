@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { apiKeyRoutes } from './admin/api-keys-routes';
 import { virtualKeyRoutes } from './admin/virtual-keys-routes';
 import { workspaceRoutes } from './admin/workspaces-routes';
-import { errorResponse, invalidRequest, KeygateError } from './errors';
+import { errorResponse, invalidRequest, KeygateError, quoted } from './errors';
 import { gatewayRoutes } from './gateway/routes';
 import { authenticate } from './http/authenticate';
 import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from './http/body-limit';
@@ -19,9 +19,7 @@ const ADMIN_ROUTES = {
   '/v1/api-keys': apiKeyRoutes,
   '/v1/admin/workspaces': workspaceRoutes,
 } as const;
-// Paths that never reach the gateway, whether or not a route matches: /v1/admin/users is a 404,
-// not a call for an upstream.
-const ADMIN_PREFIXES = [...Object.keys(ADMIN_ROUTES), '/v1/admin'];
+const ADMIN_PREFIXES = Object.keys(ADMIN_ROUTES);
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -30,7 +28,7 @@ export function createApp() {
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
   app.use('/v1/*', authenticate());
-  for (const prefix of ADMIN_PREFIXES) {
+  for (const prefix of [...ADMIN_PREFIXES, '/v1/admin']) {
     app.use(prefix, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
     app.use(`${prefix}/*`, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
   }
@@ -42,6 +40,10 @@ export function createApp() {
     app.all(`${prefix}/:slug`, methodNotAllowed);
     app.all(`${prefix}/*`, (c) => routeNotFound(c));
   }
+  // The rest of /v1/admin (Portkey's users, invites, …) is Keygate's too: a 404, never a call
+  // for an upstream.
+  app.all('/v1/admin', (c) => routeNotFound(c));
+  app.all('/v1/admin/*', (c) => routeNotFound(c));
 
   app.use('/v1/*', limitBodySize(GATEWAY_BODY_LIMIT_BYTES));
   app.route('/v1', gatewayRoutes());
@@ -65,12 +67,12 @@ export function createApp() {
 }
 
 function routeNotFound(c: Context<AppEnv>): Response {
-  return errorResponse(new KeygateError('not_found', 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  return errorResponse(new KeygateError('not_found', 'route_not_found', `No route for ${quoted(c.req.method, 16)} ${quoted(c.req.path, 200)}.`));
 }
 
 function methodNotAllowed(c: Context<AppEnv>): Response {
   return errorResponse(
-    new KeygateError('method_not_allowed', 'method_not_allowed', `${c.req.path} does not support ${c.req.method}.`),
+    new KeygateError('method_not_allowed', 'method_not_allowed', `${quoted(c.req.path, 200)} does not support ${quoted(c.req.method, 16)}.`),
   );
 }
 

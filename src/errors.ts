@@ -37,6 +37,14 @@ export class KeygateError extends Error {
   }
 }
 
+/**
+ * Input quoted in a message, cut to `max` characters: an error must never echo megabytes back
+ * (or into a log line).
+ */
+export function quoted(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 export const invalidRequest = (code: string, message: string, param: string | null = null) =>
   new KeygateError('invalid_request', code, message, param);
 export const unauthenticated = (code: string, message: string) =>

@@ -5,6 +5,7 @@
 // are snake_case, like the rest of the admin API. Nested objects are left as the user wrote them.
 
 import * as z from 'zod/mini';
+import { quoted } from '../errors';
 
 /** The Portkey SDK's own conversion: `ID` -> `Id`, then every capital becomes `_` + lowercase. */
 export function toSnakeCase(key: string): string {
@@ -25,7 +26,7 @@ export function acceptingBothSpellings<Schema extends z.ZodMiniType>(schema: Sch
       if (canonical in normalised && JSON.stringify(normalised[canonical]) !== JSON.stringify(value)) {
         context.issues.push({
           code: 'custom',
-          message: `${spelledAs[canonical]} and ${key} name the same field with different values; send one`,
+          message: `${quoted(spelledAs[canonical] ?? '')} and ${quoted(key)} name the same field with different values; send one`,
           path: [canonical],
           input,
         });

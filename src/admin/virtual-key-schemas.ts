@@ -17,7 +17,7 @@ const commonCreateFields = {
   note,
   expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key is refused.')),
   workspace_id: z
-    .optional(z.string())
+    .optional(z.string().check(z.maxLength(128)))
     .check(z.describe('A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.')),
   rate_limits: z.optional(RateLimitListSchema).check(z.describe('Counted per virtual key in its ledger; [] for none.')),
   usage_limits: z.nullish(UsageLimitsSchema).check(z.describe('A budget, counted in the key’s ledger.')),
@@ -59,7 +59,7 @@ export const SlugParams = z.object({
 
 export const ListQuery = z.object({
   ...pageFields,
-  workspace_id: z.optional(z.string()).check(z.describe('Only this workspace’s keys; a workspace key sees its own only.')),
+  workspace_id: z.optional(z.string().check(z.maxLength(128))).check(z.describe('Only this workspace’s keys; a workspace key sees its own only.')),
 });
 
 const UsageLimitsView = z.object({

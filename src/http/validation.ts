@@ -3,7 +3,7 @@
 // that failed.
 
 import * as z from 'zod/mini';
-import { invalidRequest, KeygateError } from '../errors';
+import { invalidRequest, KeygateError, quoted } from '../errors';
 import '../schemas/checks'; // zod's English messages
 import { isJsonContentType } from './content-type';
 
@@ -15,11 +15,12 @@ interface Issue {
 }
 
 export function describeIssue(issue: Issue): { message: string; param: string | null } {
+  // Field names come from the client: each is quoted bounded.
   if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
-    const field = issue.keys[0]!;
+    const field = quoted(issue.keys[0]!);
     return { message: `${field}: unknown field`, param: field };
   }
-  const param = issue.path.length > 0 ? issue.path.map(String).join('.') : null;
+  const param = issue.path.length > 0 ? issue.path.map((segment) => quoted(String(segment))).join('.') : null;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message) && param) {
     return { message: `${param}: required`, param };
   }
