@@ -3,7 +3,7 @@
 
 import * as z from 'zod/mini';
 import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
-import { acceptingBothSpellings } from './field-names';
+import { acceptingBothSpellings } from '../schemas/field-names';
 import { DefaultsInput, DefaultsView, description, futureTimestamp, pageFields, resourceName } from './shared-schemas';
 
 /** Portkey's transition minimum (30 minutes), and a ceiling so an old key can't live on for years. */

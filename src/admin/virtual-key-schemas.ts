@@ -6,7 +6,7 @@ import { PROVIDERS } from '../providers/registry';
 import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-rules';
 import { UsageLimitsSchema } from '../limits/usage-limits';
 import { wholeNumber } from '../schemas/checks';
-import { acceptingBothSpellings } from './field-names';
+import { acceptingBothSpellings } from '../schemas/field-names';
 import { description, futureTimestamp, pageFields, resourceName } from './shared-schemas';
 
 const keyName = resourceName.check(z.meta({ example: 'openai-prod' }));

@@ -2,8 +2,8 @@
 // and which of its headers may go upstream at all.
 
 import { invalidRequest } from '../errors';
-import { isJsonContentType } from '../http/content-type';
-import { withTopLevelField } from '../http/json-body';
+import { isJsonContentType } from '../wire/content-type';
+import { withTopLevelField } from '../wire/json-body';
 import type { ClientCall } from '../providers/provider';
 
 export interface GatewayRequest extends ClientCall {

@@ -7,8 +7,8 @@
 // which is kept from the client. One stage instead of one per concern: each JS stream stage costs
 // every chunk a round of promises (docs/benchmarks.md).
 
-import { isComplete } from '../http/complete-response';
-import { sseEventFacts, sseEventSplitter, withoutNullUsage } from '../http/sse-usage';
+import { isComplete } from '../wire/complete-response';
+import { sseEventFacts, sseEventSplitter, withoutNullUsage } from '../wire/sse-usage';
 import type { Metering } from '../usage/metering';
 
 export interface SettleOptions {

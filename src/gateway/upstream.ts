@@ -2,8 +2,8 @@
 // error shape; an upstream's own error answer (4xx/5xx with a JSON body) passes through as it is.
 
 import { errorBody, KeygateError } from '../errors';
-import { completeResponse } from '../http/complete-response';
-import { isJsonContentType } from '../http/content-type';
+import { completeResponse } from '../wire/complete-response';
+import { isJsonContentType } from '../wire/content-type';
 import { parseUsage, type Usage } from '../usage/usage';
 
 // Upstream headers that must not be copied onto our response: those of the upstream hop (the body

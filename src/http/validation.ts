@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { invalidRequest, KeygateError, quoted } from '../errors';
 import '../schemas/checks'; // zod's English messages
-import { isJsonContentType } from './content-type';
+import { isJsonContentType } from '../wire/content-type';
 
 interface Issue {
   path: PropertyKey[];

@@ -1,7 +1,7 @@
 // Asking an OpenAI-shaped upstream for a stream's usage chunk. Shared by the OpenAI and Azure
 // modules; the gateway keeps the chunk from a client that did not ask for it (addedStreamUsage).
 
-import { withTopLevelField } from '../http/json-body';
+import { withTopLevelField } from '../wire/json-body';
 import type { UpstreamCall } from './provider';
 
 /** Streamed calls whose usage only arrives when asked for with `stream_options.include_usage`. */

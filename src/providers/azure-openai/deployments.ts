@@ -2,7 +2,7 @@
 // choice of a deployment for a call.
 
 import * as z from 'zod/mini';
-import { acceptingBothSpellings } from '../../admin/field-names';
+import { acceptingBothSpellings } from '../../schemas/field-names';
 import { invalidRequest } from '../../errors';
 
 /** One entry as the admin API accepts it. Entries arrive as the user wrote them (the seed mixes

@@ -5,11 +5,11 @@
 
 import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
-import { withTopLevelField } from '../../http/json-body';
+import { withTopLevelField } from '../../wire/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authorizationHeader, authSettings, type AuthConfig } from './auth';
 import { checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
-import { acceptsStreamOptions } from '../../http/sse-usage';
+import { acceptsStreamOptions } from '../../wire/sse-usage';
 import { askingForStreamUsage, STREAMED_USAGE_PATHS, type BodyWithStreamUsage } from '../stream-usage-request';
 
 const resourceName = z

@@ -2,7 +2,7 @@
 // why (a validation problem, a model it may not use, throttling) and its SDK picks the right class.
 
 import { errorBody, KeygateError } from '../../errors';
-import { completeResponse } from '../../http/complete-response';
+import { completeResponse } from '../../wire/complete-response';
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: 'invalid_request_error',

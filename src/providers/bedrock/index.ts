@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 import { AwsClient } from 'aws4fetch';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError } from '../../errors';
-import { completeResponse } from '../../http/complete-response';
+import { completeResponse } from '../../wire/complete-response';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authSettings, requestAuth, type AuthConfig, type RequestAuth } from './auth';
 import { toConverseRequest } from './converse-request';
