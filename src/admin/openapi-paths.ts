@@ -148,7 +148,7 @@ function workspacePaths() {
         parameters: workspaceId,
         body: { name: 'UpdateWorkspace', description: 'Fields to change' },
         ok: ['Updated', 'Empty'],
-        errors: { ...invalid, ...denied, ...missing },
+        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.' },
       }),
       delete: operation(tag, {
         operationId: 'deleteWorkspace',
@@ -214,7 +214,7 @@ function apiKeyPaths() {
         parameters: id,
         body: { name: 'UpdateApiKey', description: 'Fields to change' },
         ok: ['Updated', 'Empty'],
-        errors: { ...invalid, ...denied, ...missing, 409: 'Changed or deleted by another request meanwhile; read it again and retry.' },
+        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.' },
       }),
       delete: operation(tag, {
         operationId: 'deleteApiKey',
