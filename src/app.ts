@@ -12,14 +12,22 @@ import { authenticate } from './http/authenticate';
 import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from './http/body-limit';
 import type { AppEnv } from './http/context';
 import { requestId } from './http/request-id';
+import { failureFields, logEvent } from './log';
 
 /** The admin API's routes by prefix. Everything else under /v1 is the gateway's. */
 const ADMIN_ROUTES = {
   '/v1/virtual-keys': virtualKeyRoutes,
+  // Portkey's own curl samples spell it with an underscore; both reach the same routes.
+  '/v1/virtual_keys': virtualKeyRoutes,
   '/v1/api-keys': apiKeyRoutes,
   '/v1/admin/workspaces': workspaceRoutes,
 } as const;
 const ADMIN_PREFIXES = Object.keys(ADMIN_ROUTES);
+/**
+ * Prefixes that are Keygate's own, with or without routes yet (Portkey's users and invites, the
+ * audit log, analytics): a path there that matches no route is a 404, and never reaches a provider.
+ */
+const RESERVED_PREFIXES = ['/v1/admin', '/v1/audit-logs', '/v1/analytics'];
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -28,7 +36,7 @@ export function createApp() {
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
   app.use('/v1/*', authenticate());
-  for (const prefix of [...ADMIN_PREFIXES, '/v1/admin']) {
+  for (const prefix of [...ADMIN_PREFIXES, ...RESERVED_PREFIXES]) {
     app.use(prefix, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
     app.use(`${prefix}/*`, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
   }
@@ -40,10 +48,10 @@ export function createApp() {
     app.all(`${prefix}/:slug`, methodNotAllowed);
     app.all(`${prefix}/*`, (c) => routeNotFound(c));
   }
-  // The rest of /v1/admin (Portkey's users, invites, …) is Keygate's too: a 404, never a call
-  // for an upstream.
-  app.all('/v1/admin', (c) => routeNotFound(c));
-  app.all('/v1/admin/*', (c) => routeNotFound(c));
+  for (const prefix of RESERVED_PREFIXES) {
+    app.all(prefix, (c) => routeNotFound(c));
+    app.all(`${prefix}/*`, (c) => routeNotFound(c));
+  }
 
   app.use('/v1/*', limitBodySize(GATEWAY_BODY_LIMIT_BYTES));
   app.route('/v1', gatewayRoutes());
@@ -51,13 +59,13 @@ export function createApp() {
   app.notFound(routeNotFound);
   app.onError((error, c) => {
     if (error instanceof KeygateError) {
-      if (error.kind === 'internal') logError(c.get('requestId'), error.code, error.message);
+      if (error.kind === 'internal') logEvent('error', error.code, { requestId: c.get('requestId'), message: quoted(error.message, 200) });
       return errorResponse(error);
     }
     if (error instanceof HTTPException && error.status < 500) return errorResponse(fromHonoException(error));
     // Only the error's class and message are logged: nothing of the request, and our own code
     // never puts a secret into an error message.
-    logError(c.get('requestId'), error instanceof Error ? error.name : 'unknown', error instanceof Error ? error.message : '');
+    logEvent('error', 'internal_error', { requestId: c.get('requestId'), ...failureFields(error) });
     return errorResponse(
       new KeygateError('internal', 'internal_error', `Keygate hit an internal error. Quote request id ${c.get('requestId')} when reporting it.`),
     );
@@ -83,8 +91,4 @@ function fromHonoException(error: HTTPException): KeygateError {
   }
   if (error.status === 400) return invalidRequest('invalid_json', 'The request body is not valid JSON.');
   return invalidRequest('invalid_request', error.message || 'Invalid request.');
-}
-
-function logError(requestId: string | undefined, code: string, message: string): void {
-  console.error(JSON.stringify({ level: 'error', requestId, code, message }));
 }
