@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
 import { acceptingBothSpellings } from '../schemas/field-names';
-import { DefaultsInput, DefaultsView, description, futureTimestamp, pageFields, resourceName } from './shared-schemas';
+import { DefaultsInput, DefaultsView, description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
 /** Portkey's transition minimum (30 minutes), and a ceiling so an old key can't live on for years. */
 export const MIN_TRANSITION_MS = 1_800_000;
@@ -41,7 +41,7 @@ export const CreateApiKeyBody = acceptingBothSpellings(
   z.strictObject({
     name: resourceName.check(z.meta({ example: 'checkout-service' })),
     description,
-    workspace_id: z.optional(shortString).check(z.describe('Required for workspace keys.')),
+    workspace_id: workspaceIdField.check(z.describe('Required for workspace keys.')),
     user_id: z.optional(userId).check(z.describe('Required for user keys; an opaque id of your own.')),
     scopes,
     expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key gets 401 api_key_expired.')),
@@ -82,8 +82,8 @@ export const ApiKeyParams = z.object({ id: z.string().check(z.meta({ example: 'f
 
 export const ApiKeyListQuery = z.object({
   ...pageFields,
-  workspace_id: z.optional(shortString),
-  workspaceId: z.optional(shortString).check(z.describe('Another spelling of workspace_id.')),
+  workspace_id: workspaceIdField,
+  workspaceId: workspaceIdField.check(z.describe('Another spelling of workspace_id.')),
 });
 
 export const ApiKeyObject = z.object({

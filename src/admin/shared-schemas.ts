@@ -31,6 +31,17 @@ export const pageFields = {
   page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100, 'is at most 100')), 50),
 };
 
+/**
+ * A `workspace_id` that names where to act. Portkey's own examples send `""` for none, which means
+ * the same as leaving it out.
+ */
+export const workspaceIdField = z.optional(
+  z.pipe(
+    z.string().check(z.maxLength(128)),
+    z.transform((value) => (value === '' ? undefined : value)),
+  ),
+);
+
 export const EmptyResult = z.object({}).check(z.describe('An empty object: the change is made.'));
 
 export const ErrorObject = z.object({

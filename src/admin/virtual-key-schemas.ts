@@ -7,7 +7,7 @@ import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-r
 import { UsageLimitsSchema } from '../limits/usage-limits';
 import { wholeNumber } from '../schemas/checks';
 import { acceptingBothSpellings } from '../schemas/field-names';
-import { description, futureTimestamp, pageFields, resourceName } from './shared-schemas';
+import { description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
 const keyName = resourceName.check(z.meta({ example: 'openai-prod' }));
 const note = description;
@@ -16,9 +16,7 @@ const commonCreateFields = {
   name: keyName,
   note,
   expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key is refused.')),
-  workspace_id: z
-    .optional(z.string().check(z.maxLength(128)))
-    .check(z.describe('A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.')),
+  workspace_id: workspaceIdField.check(z.describe('A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.')),
   rate_limits: z.optional(RateLimitListSchema).check(z.describe('Counted per virtual key in its ledger; [] for none.')),
   usage_limits: z.nullish(UsageLimitsSchema).check(z.describe('A budget, counted in the key’s ledger.')),
 };
@@ -59,7 +57,7 @@ export const SlugParams = z.object({
 
 export const ListQuery = z.object({
   ...pageFields,
-  workspace_id: z.optional(z.string().check(z.maxLength(128))).check(z.describe('Only this workspace’s keys; a workspace key sees its own only.')),
+  workspace_id: workspaceIdField.check(z.describe('Only this workspace’s keys; a workspace key sees its own only.')),
 });
 
 const UsageLimitsView = z.object({

@@ -3,6 +3,7 @@
 
 import type * as z from 'zod/mini';
 import { invalidRequest, KeygateError, notFound } from '../errors';
+import { failureFields, logEvent } from '../log';
 import { actsIn, namedWorkspace, type Principal } from '../auth/principal';
 import { configureLedger, limitsState } from '../limits/ledger-client';
 import { findProvider, providerOf } from '../providers/registry';
@@ -169,14 +170,16 @@ async function pushLimitsToLedger(env: Env, record: VirtualKeyRecord): Promise<v
   try {
     await configureLedger(env, record);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'warn', code: 'ledger_configure_failed', slug: record.slug, message: error instanceof Error ? error.message : '' }));
+    logEvent('warn', 'ledger_configure_failed', { slug: record.slug, ...failureFields(error) });
   }
 }
 
 export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string): Promise<void> {
   const current = await getVirtualKey(env, principal, slug);
-  await deleteVirtualKey(env.DB, current.id);
+  const deleted = await deleteVirtualKey(env.DB, current.id);
   await evictFromCache(env, slug);
+  // Of two deletes racing for one key, only the one that removed the row answers 200.
+  if (!deleted) throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
 }
 
 /**
@@ -188,6 +191,6 @@ async function evictFromCache(env: Env, slug: string): Promise<void> {
   try {
     await evictCachedVirtualKey(env.KEY_CACHE, slug);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'warn', code: 'cache_eviction_failed', slug, message: error instanceof Error ? error.message : '' }));
+    logEvent('warn', 'cache_eviction_failed', { slug, ...failureFields(error) });
   }
 }

@@ -13,6 +13,7 @@
 // expires, key-ledger.ts). Sending one twice is safe for the budget: the second finds no
 // reservation and only adds tokens to the windows, the strict direction.
 
+import { failureFields, logEvent } from '../log';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { sendBudgetAlert } from './budget-alert';
 import { ledgerOf } from './ledger-stub';
@@ -31,7 +32,7 @@ export function sendAlerts(env: Env, context: Context, record: VirtualKeyRecord,
 }
 
 function logLost(record: VirtualKeyRecord, count: number, error: unknown): void {
-  console.error(JSON.stringify({ level: 'warn', code: 'ledger_settle_failed', slug: record.slug, count, message: error instanceof Error ? error.message : '' }));
+  logEvent('warn', 'ledger_settle_failed', { slug: record.slug, count, ...failureFields(error) });
 }
 
 /** Takes the key's held settlements, to send with a ledger call about to be made. */

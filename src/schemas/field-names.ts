@@ -19,23 +19,25 @@ export function toSnakeCase(key: string): string {
 export function acceptingBothSpellings<Schema extends z.ZodMiniType>(schema: Schema) {
   const normalise = z.transform((input: unknown, context) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
-    const normalised: Record<string, unknown> = {};
-    const spelledAs: Record<string, string> = {};
+    // Maps, not plain objects: a field named `constructor` or `__proto__` is a field like any
+    // other, never an inherited member or the object's prototype.
+    const normalised = new Map<string, unknown>();
+    const spelledAs = new Map<string, string>();
     for (const [key, value] of Object.entries(input)) {
       const canonical = toSnakeCase(key);
-      if (canonical in normalised && JSON.stringify(normalised[canonical]) !== JSON.stringify(value)) {
+      if (normalised.has(canonical) && JSON.stringify(normalised.get(canonical)) !== JSON.stringify(value)) {
         context.issues.push({
           code: 'custom',
-          message: `${quoted(spelledAs[canonical] ?? '')} and ${quoted(key)} name the same field with different values; send one`,
+          message: `${quoted(spelledAs.get(canonical) ?? '')} and ${quoted(key)} name the same field with different values; send one`,
           path: [canonical],
           input,
         });
         continue;
       }
-      normalised[canonical] = value;
-      spelledAs[canonical] = key;
+      normalised.set(canonical, value);
+      spelledAs.set(canonical, key);
     }
-    return normalised;
+    return Object.fromEntries(normalised);
   });
   return z.pipe(normalise, schema);
 }

@@ -1,6 +1,7 @@
 // The usage history: one row per gateway request, written after the response.
 
 import * as z from 'zod/mini';
+import { failureFields, logEvent } from '../log';
 
 export interface UsageEvent {
   id: string;
@@ -78,7 +79,7 @@ async function writeAfterWindow(db: D1Database): Promise<void> {
     try {
       await insertUsageEvents(db, events.slice(start, start + MAX_BATCH));
     } catch (error) {
-      console.error(JSON.stringify({ level: 'warn', code: 'usage_events_not_written', count: Math.min(MAX_BATCH, events.length - start), message: error instanceof Error ? error.message : '' }));
+      logEvent('warn', 'usage_events_not_written', { count: Math.min(MAX_BATCH, events.length - start), ...failureFields(error) });
     }
   }
 }
