@@ -6,24 +6,33 @@
 // differs from what these schemas generate, or when a route is missing from openapi-paths.ts.
 
 import { componentSchemas, type JsonSchema } from './openapi-components';
+import { gatewayPaths, operationsPaths } from './openapi-gateway';
 import { adminPaths } from './openapi-paths';
+
+/** Other spellings src/app.ts mounts the same routes under, which the document does not repeat. */
+export const PATH_ALIASES: Record<string, string> = { '/v1/virtual_keys': '/v1/virtual-keys' };
 
 export function buildOpenApiDocument(): JsonSchema {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'Keygate admin API',
+      title: 'Keygate API',
       version: '1',
       description:
-        'Virtual keys for LLM provider credentials, the workspaces that hold them, and the API keys that call Keygate. ' +
-        'Every operation needs the admin key or an API key holding the scope its description names.',
+        'Virtual keys for LLM provider credentials, the workspaces that hold them, the API keys that call Keygate, ' +
+        'and the OpenAI-compatible gateway. Every operation needs the admin key or an API key holding the scope its ' +
+        'description names. `/v1/virtual_keys` is accepted as another spelling of `/v1/virtual-keys`. A method a path ' +
+        'does not list answers 405; a path under /v1/admin, /v1/api-keys, /v1/audit-logs or /v1/analytics that is not ' +
+        'listed answers 404. Every other /v1 path is forwarded to the virtual key’s provider like the gateway paths here.',
     },
     tags: [
       { name: 'Virtual keys', description: 'Provider credentials behind a slug, with rate limits and budgets.' },
       { name: 'Workspaces', description: 'What virtual keys and workspace API keys belong to.' },
       { name: 'API keys', description: 'Keys for the gateway and this API, each with its scopes.' },
+      { name: 'Gateway', description: 'The OpenAI surface: requests forwarded through a virtual key.' },
+      { name: 'Operations', description: 'Checks for operators; no API key.' },
     ],
-    paths: adminPaths(),
+    paths: { ...adminPaths(), ...gatewayPaths(), ...operationsPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {
