@@ -1,8 +1,15 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import type { Json } from 'miniflare';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: behaviour tests inside workerd with real local D1 and KV, and Node-side
 // end-to-end tests that drive the real `openai` and `portkey-ai` SDKs against a running Worker.
+
+const inRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   return {
@@ -13,12 +20,12 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
-                bindings: {
+                bindings: await ownBindings({
                   TEST_MIGRATIONS: migrations,
                   // Obviously fake test secrets; real ones never live in the repo.
                   ADMIN_API_KEY: 'kg-test-admin-key',
                   VAULT_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
-                },
+                }),
               },
             }),
           ],
@@ -42,3 +49,27 @@ export default defineConfig(async () => {
     },
   };
 });
+
+/**
+ * The workerd tests run on their own bindings only, whatever the developer's .dev.vars says.
+ *
+ * The plugin reads wrangler.toml as `wrangler dev` does, so wrangler loads .dev.vars (or, without
+ * one, .env and .env.local) into the Worker's env, and the plugin has no switch to stop it. Its
+ * `bindings` are laid over wrangler's, so every name those files set, and every optional secret of
+ * src/optional-secrets.d.ts, is bound here as well: a wrangler.toml var to its wrangler.toml
+ * value, anything else to '' (Keygate reads an empty setting as unset). The tests' own go on top.
+ */
+async function ownBindings(testBindings: Record<string, Json>): Promise<Record<string, Json>> {
+  const optionalSecrets = [...readFileSync(inRoot('src/optional-secrets.d.ts'), 'utf8').matchAll(/^\s*([A-Z][A-Z0-9_]*)\?:/gm)].map((match) => match[1]!);
+  const developerNames = ['.dev.vars', '.env', '.env.local']
+    .map(inRoot)
+    .filter((path) => existsSync(path))
+    .flatMap((path) => Object.keys(parseEnv(readFileSync(path, 'utf8'))));
+  // wrangler parses wrangler.toml; only needed (and imported, which takes a second) when a
+  // developer file could shadow one of its vars.
+  const vars: Record<string, Json> =
+    developerNames.length > 0 ? { ...(await import('wrangler')).unstable_readConfig({ config: inRoot('wrangler.toml') }).vars } as Record<string, Json> : {};
+  const bindings: Record<string, Json> = {};
+  for (const name of [...optionalSecrets, ...developerNames]) bindings[name] = vars[name] ?? '';
+  return { ...bindings, ...testBindings };
+}

@@ -10,4 +10,6 @@ interface Env {
   AWS_SECRET_ACCESS_KEY?: string;
   /** Where budget alerts are POSTed as JSON, when set. */
   ALERT_WEBHOOK_URL?: string;
+  /** Signs each budget alert (the Keygate-Signature header), when set. */
+  ALERT_WEBHOOK_SECRET?: string;
 }
