@@ -5,8 +5,12 @@
 // constant time. API keys are found by their digest; a lookup's timing can tell at most something
 // about a digest, never about a key (its preimage), which is why storing and indexing SHA-256
 // digests of high-entropy tokens is safe.
+//
+// Wrong keys are counted per client address (failed-sign-ins.ts): past the limit, the address gets
+// 429 before anything is looked up, whatever key it presents.
 
 import { KeygateError, unauthenticated } from '../errors';
+import { failureFields, logEvent } from '../log';
 import { hasPassed, type AuthenticatedApiKey } from '../store/api-key-record';
 import { findApiKeyCredential } from '../store/api-key-cache';
 import { anyApiKeyExists, recordApiKeyUse } from '../store/api-keys-table';
@@ -14,6 +18,7 @@ import { organisationId } from '../store/workspaces-table';
 import { digestsEqual, sha256 } from '../vault/crypto';
 import { isApiKeyShaped } from '../vault/api-key-token';
 import { hexEncode } from '../vault/encoding';
+import { addressGroup, failedSignIns, FAILED_SIGN_IN_LIMIT, FAILED_SIGN_IN_WINDOW_MS } from './failed-sign-ins';
 import type { Principal } from './principal';
 import { SCOPES } from './scopes';
 
@@ -33,7 +38,28 @@ function bootstrapSecret(env: Env): string | null {
   return typeof configured === 'string' && configured.trim() !== '' ? configured.trim() : null;
 }
 
-export async function identifyCaller(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, presented: string | null): Promise<Principal> {
+/**
+ * The principal behind `presented`. `clientAddress` is the caller's address as Cloudflare reports
+ * it (CF-Connecting-IP); without one (a service binding, a local tool) wrong keys are not counted.
+ */
+export async function identifyCaller(
+  env: Env,
+  context: Pick<ExecutionContext, 'waitUntil'>,
+  presented: string | null,
+  clientAddress: string | null = null,
+): Promise<Principal> {
+  if (clientAddress) refuseIfSlowedDown(clientAddress);
+  try {
+    return await principalFor(env, context, presented);
+  } catch (error) {
+    if (clientAddress && error instanceof KeygateError && error.kind === 'unauthenticated' && presented !== null) {
+      countWrongKey(clientAddress);
+    }
+    throw error;
+  }
+}
+
+async function principalFor(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, presented: string | null): Promise<Principal> {
   const bootstrap = bootstrapSecret(env);
   if (presented === null) {
     await refuseIfNobodyCanSignIn(env, bootstrap);
@@ -67,6 +93,35 @@ export async function identifyCaller(env: Env, context: Pick<ExecutionContext, '
   }
   noteUse(env, context, found.key.id, now);
   return principalOf(found);
+}
+
+/**
+ * An address over the limit gets 429 even with a right key: answering it normally would tell a
+ * caller who is guessing when a guess was right, and would cost the lookup the limit is there to
+ * save. The client fixes its key and waits out Retry-After.
+ */
+function refuseIfSlowedDown(clientAddress: string): void {
+  const retryAfterSeconds = failedSignIns.retryAfterSeconds(clientAddress);
+  if (retryAfterSeconds === null) return;
+  throw new KeygateError(
+    'rate_limited',
+    'too_many_invalid_api_keys',
+    `Too many requests with a wrong API key from this address; try again in ${retryAfterSeconds} s.`,
+    null,
+    retryAfterSeconds,
+  );
+}
+
+function countWrongKey(clientAddress: string): void {
+  if (failedSignIns.recordFailure(clientAddress)) {
+    // Once per address and window, so the log can't be flooded either. The address (its /64 for
+    // IPv6) is what an operator needs to block it; no key is logged.
+    logEvent('warn', 'invalid_api_keys_throttled', {
+      address: addressGroup(clientAddress),
+      failures: FAILED_SIGN_IN_LIMIT,
+      windowSeconds: FAILED_SIGN_IN_WINDOW_MS / 1000,
+    });
+  }
 }
 
 // Once an API key has existed, asking again per request would only cost a D1 read: it is
@@ -119,7 +174,7 @@ function noteUse(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, apiKeyI
   lastUseWrites.set(apiKeyId, now);
   context.waitUntil(
     recordApiKeyUse(env.DB, apiKeyId, new Date(now).toISOString()).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: 'warn', code: 'last_used_not_written', apiKeyId, message: error instanceof Error ? error.message : '' }));
+      logEvent('warn', 'last_used_not_written', { apiKeyId, ...failureFields(error) });
     }),
   );
 }
