@@ -7,6 +7,13 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: behaviour tests inside workerd with real local D1 and KV, and Node-side
 // end-to-end tests that drive the real `openai` and `portkey-ai` SDKs against a running Worker.
+//
+// A passing run prints vitest's report and nothing else; a failing test still shows its console
+// output, its file and its line.
+
+// wrangler's info lines ("Using secrets defined in .dev.vars") are not about the tests; its
+// warnings and errors still print. A developer's own WRANGLER_LOG wins.
+process.env.WRANGLER_LOG ??= 'warn';
 
 const inRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -14,12 +21,21 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   return {
     test: {
+      // Console output of passing tests (the error lines they provoke on purpose) is dropped.
+      silent: 'passed-only' as const,
       projects: [
         {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
+              // workerd's info lines ("uncaught exception … Network connection lost" for every
+              // subrequest that fails, even one the Worker catches) only come with --verbose.
+              verbose: false,
               miniflare: {
+                // vitest's runner asks whether node:inspector is open; without the module the
+                // plugin prints a warning for every test file. Tests only: the test runner Worker
+                // already gets nodejs_compat and more from the plugin.
+                compatibilityFlags: ['enable_nodejs_inspector_module'],
                 bindings: await ownBindings({
                   TEST_MIGRATIONS: migrations,
                   // Obviously fake test secrets; real ones never live in the repo.
@@ -32,6 +48,8 @@ export default defineConfig(async () => {
           test: {
             name: 'workerd',
             include: ['test/*.test.ts'],
+            // Each file gets its own runtime and storage, and starts from an empty migrated database.
+            isolate: true,
             globalSetup: ['./test/support/fake-upstream-setup.ts'],
             setupFiles: ['./test/support/apply-migrations.ts'],
           },
@@ -41,6 +59,7 @@ export default defineConfig(async () => {
             name: 'e2e',
             include: ['test/e2e/*.test.ts'],
             environment: 'node',
+            isolate: true,
             testTimeout: 60_000,
             hookTimeout: 120_000,
           },
