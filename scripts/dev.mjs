@@ -3,7 +3,8 @@
 // 1. Writes .dev.vars with a random VAULT_KEY and ADMIN_API_KEY if it does not exist yet
 //    (an existing file is used as it is and never overwritten).
 // 2. Applies the D1 migrations to the local database.
-// 3. Starts `wrangler dev`, passing on any extra arguments (`npm run dev -- --port 8790`).
+// 3. Starts `wrangler dev`, passing on any extra arguments (`npm run dev -- --port 8790`), and
+//    stops it when this script gets SIGINT, SIGTERM or SIGHUP, or when its parent (npm) goes away.
 
 import { spawnSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -42,6 +43,23 @@ const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
+// wrangler stays in this process group, so Ctrl-C reaches it from the terminal and its hotkeys can
+// read the terminal. On a signal it stops its own servers (workerd, esbuild) before it exits.
 const dev = spawn(wrangler, ['dev', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  dev.kill(signal);
+  // A wrangler that does not stop within 10 s is stopped for good (its workerd may then outlive it).
+  setTimeout(() => dev.kill('SIGKILL'), 10_000).unref();
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(signal));
+// `npm run dev` starts this script through `sh -c`. When a process manager or an IDE sends SIGTERM
+// to npm, npm passes it to that shell, and dash (Linux's sh) dies without passing it on: this
+// script only sees its parent go. So it watches for that and stops too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop('SIGTERM');
+}, 250).unref();
 dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

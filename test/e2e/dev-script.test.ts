@@ -1,12 +1,14 @@
 // `npm run dev` as a new user meets it: in a fresh copy of the project, the first run writes
 // .dev.vars, applies the migrations and serves on the port given after `--`; the second run
-// keeps .dev.vars exactly as it was.
+// keeps .dev.vars exactly as it was. And as a process manager meets it: SIGTERM to npm alone
+// stops every server it started.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -54,6 +56,27 @@ async function startDev(port: number): Promise<DevRun> {
   await stop();
   throw new Error(`npm run dev did not answer /health in time:\n${output}`);
 }
+
+/** The processes in process group `group`, with their command lines (Linux and macOS `ps`). */
+async function processesInGroup(group: number): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pgid=,pid=,command=']);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pgid]) => Number(pgid) === group)
+    .map(([, pid, ...command]) => `${pid} ${command.join(' ')}`);
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return condition();
+}
+
+const answers = (port: number) => fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false);
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'keygate-dev-'));
@@ -103,6 +126,39 @@ describe('npm run dev', () => {
       expect(((await list.json()) as { total: number }).total).toBe(1);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('stops every server when npm alone gets SIGTERM, as from a process manager', { timeout: 180_000 }, async () => {
+    const port = await freePort();
+    // npm itself, as `npm run dev` starts: npm, then `sh -c`, then scripts/dev.mjs, then wrangler
+    // and its workerd. Its own process group, so the survivors can be found (and cleaned up).
+    const npmCli = process.env.npm_execpath;
+    const [command, args] = npmCli?.endsWith('.js') ? [process.execPath, [npmCli]] : ['npm', []];
+    let output = '';
+    const npm = spawn(command, [...args, 'run', 'dev', '--', '--port', String(port), '--ip', '127.0.0.1'], {
+      cwd: project,
+      detached: true,
+      env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, WRANGLER_SEND_METRICS: 'false' },
+    });
+    npm.stdout!.on('data', (chunk) => (output += chunk));
+    npm.stderr!.on('data', (chunk) => (output += chunk));
+    const group = npm.pid!;
+    try {
+      expect(await until(() => answers(port), 90_000), `npm run dev did not answer /health:\n${output}`).toBe(true);
+      expect((await processesInGroup(group)).some((line) => line.includes('workerd'))).toBe(true);
+
+      process.kill(npm.pid!, 'SIGTERM');
+
+      expect(await until(async () => !(await answers(port)), 20_000), 'the port still answers').toBe(true);
+      await until(async () => (await processesInGroup(group)).length === 0, 20_000);
+      expect(await processesInGroup(group), 'survivors').toEqual([]);
+    } finally {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // nothing left, as it should be
+      }
     }
   });
 });
