@@ -76,12 +76,3 @@ export function sseEventSplitter(onEvent: (event: string) => void): { push(text:
     },
   };
 }
-
-/**
- * Whether an api-version accepts `stream_options`: dated versions from 2024-09-01 on (older ones
- * refuse the field with a 400), and the undated v1 / preview / latest surfaces.
- */
-export function acceptsStreamOptions(apiVersion: string): boolean {
-  const date = /^(\d{4}-\d{2}-\d{2})/.exec(apiVersion)?.[1];
-  return date === undefined || date >= '2024-09-01';
-}

@@ -1,5 +1,5 @@
-// Azure deployments under one virtual key: their schema, the rules a list must keep, and the
-// choice of a deployment for a call.
+// Azure deployments under one virtual key: their schema, the rules a list must keep, the choice of
+// a deployment for a call, and which api-versions take `stream_options`.
 
 import * as z from 'zod/mini';
 import { acceptingBothSpellings } from '../../schemas/field-names';
@@ -81,4 +81,13 @@ export function chooseDeployment(deployments: readonly Deployment[], model: unkn
     if (chosen) return chosen;
   }
   return deployments.find((deployment) => deployment.is_default) ?? deployments[0]!;
+}
+
+/**
+ * Whether an api-version accepts `stream_options`: dated versions from 2024-09-01 on (older ones
+ * refuse the field with a 400), and the undated v1 / preview / latest surfaces.
+ */
+export function acceptsStreamOptions(apiVersion: string): boolean {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(apiVersion)?.[1];
+  return date === undefined || date >= '2024-09-01';
 }

@@ -8,8 +8,7 @@ import { expandTemplate, upstreamTemplate } from '../../config';
 import { withTopLevelField } from '../../wire/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authorizationHeader, authSettings, type AuthConfig } from './auth';
-import { checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
-import { acceptsStreamOptions } from '../../wire/sse-usage';
+import { acceptsStreamOptions, checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
 import { askingForStreamUsage, STREAMED_USAGE_PATHS, type BodyWithStreamUsage } from '../stream-usage-request';
 
 const resourceName = z
