@@ -40,7 +40,15 @@ export async function openProviderSecret(
   envelope: string,
 ): Promise<ProviderSecret> {
   const plaintext = await open(await masterKeyLookup(env), envelope, recordAad(owner));
-  const parsed = ProviderSecretSchema.safeParse(JSON.parse(plaintext));
+  let json: unknown;
+  try {
+    json = JSON.parse(plaintext);
+  } catch {
+    // V8's SyntaxError quotes its input, which here is the decrypted secret: it is dropped, not
+    // kept as the cause, so no log line or error message can ever carry it.
+    throw new VaultError('sealed secret is not JSON');
+  }
+  const parsed = ProviderSecretSchema.safeParse(json);
   if (!parsed.success) throw new VaultError('sealed secret has an unexpected shape');
   return parsed.data;
 }
