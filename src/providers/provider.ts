@@ -5,17 +5,20 @@ import type * as z from 'zod/mini';
 import type { Usage } from '../usage/usage';
 import type { ProviderSecret } from '../vault/virtual-key-secret';
 
+/** A provider's non-secret settings as stored: JSON, read back through the module's `configSchema`. */
+export type StoredConfig = Record<string, unknown>;
+
 /** A provider's secret and non-secret settings, split so only the secret part is sealed. */
-export interface ProviderCredentials {
+export interface ProviderCredentials<Config = StoredConfig> {
   secret: ProviderSecret;
-  config: Record<string, unknown>;
+  config: Config;
   /** What retrieve may show of the secret: at most its last 4 characters per field. */
   masked: Record<string, string>;
 }
 
 /** What an update changes. Without `secret`, the sealed secret (and its masks) stay as they are. */
-export interface CredentialChanges {
-  config: Record<string, unknown>;
+export interface CredentialChanges<Config = StoredConfig> {
+  config: Config;
   secret?: ProviderSecret;
   masked?: Record<string, string>;
 }
@@ -50,11 +53,11 @@ export interface ClientCall {
 }
 
 /** One client call, with what a provider needs to build the upstream request. */
-export interface UpstreamCall extends ClientCall {
+export interface UpstreamCall<Config = StoredConfig> extends ClientCall {
   env: Env;
   /** The virtual key's slug, for messages. */
   slug: string;
-  config: Record<string, unknown>;
+  config: Config;
   /** The decrypted secret. It lives only as long as this call. */
   secret: ProviderSecret;
   /**
@@ -65,31 +68,39 @@ export interface UpstreamCall extends ClientCall {
   onUsage?: (usage: Usage) => void;
 }
 
+/**
+ * A provider, generic in its stored config. `configSchema` is how a stored config is read back:
+ * the registry parses each loaded record's config with it once, so the methods below receive a
+ * checked `Config`, never a cast.
+ */
 export interface ProviderModule<
+  Config extends StoredConfig = StoredConfig,
   CreateFields extends z.core.$ZodShape = z.core.$ZodShape,
   UpdateFields extends z.core.$ZodShape = z.core.$ZodShape,
 > {
   /** The `provider` value on the admin API, e.g. `openai`. */
   id: string;
+  /** The stored config's shape. Fields it does not name are dropped on read. */
+  configSchema: z.ZodMiniType<Config>;
   /** Provider-specific top-level fields of a create body (snake_case, as normalised). */
   createFields: CreateFields;
   /** Provider-specific top-level fields an update may carry; all optional. */
   updateFields: UpdateFields;
   /** Splits a create body into secret and config; throws a 400 KeygateError for a broken rule. */
-  credentialsFromCreate(fields: z.infer<z.ZodMiniObject<CreateFields>>, env: Env): ProviderCredentials;
+  credentialsFromCreate(fields: z.infer<z.ZodMiniObject<CreateFields>>, env: Env): ProviderCredentials<Config>;
   /** What an update changes, given the stored config; throws a 400 KeygateError for a broken rule. */
   applyUpdate(
     fields: z.infer<z.ZodMiniObject<UpdateFields>>,
-    current: Omit<ProviderCredentials, 'secret'>,
+    current: Omit<ProviderCredentials<Config>, 'secret'>,
     env: Env,
-  ): CredentialChanges;
+  ): CredentialChanges<Config>;
   /** The non-secret settings shown on read as `model_config`. */
-  describeConfig(config: Record<string, unknown>): Record<string, unknown>;
+  describeConfig(config: Config): Record<string, unknown>;
   /** The model a call is priced as, for cost budgets (e.g. an Azure deployment's underlying model). */
-  pricedModel(call: Pick<ClientCall, 'json'>, config: Record<string, unknown>): string | null;
+  pricedModel(call: Pick<ClientCall, 'json'>, config: Config): string | null;
   /** The mask shown as `masked_api_key`, or null when the key stores no secret of that kind. */
   maskedApiKey(masked: Record<string, string>): string | null;
-  prepareUpstream(call: UpstreamCall): Promise<UpstreamExchange>;
+  prepareUpstream(call: UpstreamCall<Config>): Promise<UpstreamExchange>;
 }
 
 /** Shows at most the last 4 characters, and none of a secret too short to spare them. */

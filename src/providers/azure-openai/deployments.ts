@@ -1,21 +1,22 @@
-// Azure deployments under one virtual key: their schema, the rules a list must keep, the choice of
-// a deployment for a call, and which api-versions take `stream_options`.
+// Azure deployments under one virtual key: their schemas (as the admin API takes them and as they
+// are stored), the rules a list must keep, the choice of a deployment for a call, and which
+// api-versions take `stream_options`.
 
 import * as z from 'zod/mini';
 import { acceptingBothSpellings } from '../../schemas/field-names';
 import { invalidRequest } from '../../errors';
 
+const deploymentName = z
+  .string()
+  .check(z.trim(), z.regex(/^(?!\.+$)[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, and not only dots'));
+const apiVersion = z.string().check(z.trim(), z.regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21'));
+
 /** One entry as the admin API accepts it. Entries arrive as the user wrote them (the seed mixes
  * `deploymentName` with `is_default`), so both spellings are accepted here too. */
 export const DeploymentEntry = acceptingBothSpellings(
   z.strictObject({
-    deployment_name: z
-      .string()
-      .check(
-        z.trim(),
-        z.regex(/^(?!\.+$)[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, and not only dots'),
-      ),
-    api_version: z.string().check(z.trim(), z.regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be an Azure api-version such as 2024-10-21')),
+    deployment_name: deploymentName,
+    api_version: apiVersion,
     alias: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
     model: z
       .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
@@ -26,14 +27,17 @@ export const DeploymentEntry = acceptingBothSpellings(
 
 export const DeploymentList = z.array(DeploymentEntry).check(z.minLength(1, 'must list at least one deployment'));
 
-export interface Deployment {
-  deployment_name: string;
-  api_version: string;
-  alias: string | null;
-  is_default: boolean;
+/** One deployment as stored. Names are checked again on read: they become URL path segments. */
+export const StoredDeployment = z.object({
+  deployment_name: deploymentName,
+  api_version: apiVersion,
+  alias: z.nullable(z.string()),
+  is_default: z.boolean(),
   /** The underlying model, for pricing; absent on keys stored before it existed. */
-  model?: string | null;
-}
+  model: z.optional(z.nullable(z.string())),
+});
+
+export type Deployment = z.infer<typeof StoredDeployment>;
 
 /** Checks the rules a deployment list must keep, and returns it in stored form. */
 export function checkedDeployments(entries: z.infer<typeof DeploymentList>): Deployment[] {

@@ -7,8 +7,8 @@ import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { withTopLevelField } from '../../wire/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
-import { authorizationHeader, authSettings, type AuthConfig } from './auth';
-import { acceptsStreamOptions, checkedDeployments, chooseDeployment, DeploymentList, type Deployment } from './deployments';
+import { authorizationHeader, authSettings } from './auth';
+import { acceptsStreamOptions, checkedDeployments, chooseDeployment, DeploymentList, StoredDeployment, type Deployment } from './deployments';
 import { askingForStreamUsage, STREAMED_USAGE_PATHS, type BodyWithStreamUsage } from '../stream-usage-request';
 
 const resourceName = z
@@ -38,10 +38,16 @@ const authFields = {
 const createFields = { resource_name: resourceName, deployment_config: DeploymentList, ...authFields };
 const updateFields = { resource_name: z.optional(resourceName), deployment_config: z.optional(DeploymentList), ...authFields };
 
-interface AzureConfig extends AuthConfig {
-  resource_name: string;
-  deployments: Deployment[];
-}
+const configSchema = z.object({
+  resource_name: resourceName,
+  deployments: z.array(StoredDeployment).check(z.minLength(1)),
+  auth_mode: z.enum(['api-key', 'entra', 'managed']),
+  entra_tenant_id: z.optional(z.string()),
+  entra_client_id: z.optional(z.string()),
+  managed_client_id: z.optional(z.string()),
+});
+
+type AzureConfig = z.infer<typeof configSchema>;
 
 // Calls that Azure serves per deployment. The Responses API lives only on Azure's v1 surface
 // (/openai/v1/responses, the deployment named in `model`); anything else goes to /openai/.
@@ -57,8 +63,8 @@ const DEPLOYMENT_PATHS = new Set([
 
 const RESPONSES_PATH = '/responses';
 
-function upstreamUrl(call: UpstreamCall, config: AzureConfig, deployment: Deployment): string {
-  const endpoint = expandTemplate(upstreamTemplate(call.env, 'AZURE_OPENAI_ENDPOINT'), { resource: config.resource_name }).replace(/\/+$/, '');
+function upstreamUrl(call: UpstreamCall<AzureConfig>, deployment: Deployment): string {
+  const endpoint = expandTemplate(upstreamTemplate(call.env, 'AZURE_OPENAI_ENDPOINT'), { resource: call.config.resource_name }).replace(/\/+$/, '');
   const query = new URLSearchParams(call.search);
   if (call.path === RESPONSES_PATH) return `${endpoint}/openai/v1/responses${query.size ? `?${query}` : ''}`;
   const path = DEPLOYMENT_PATHS.has(call.path) ? `/openai/deployments/${encodeURIComponent(deployment.deployment_name)}${call.path}` : `/openai${call.path}`;
@@ -72,15 +78,16 @@ function upstreamUrl(call: UpstreamCall, config: AzureConfig, deployment: Deploy
  * sometimes leaves even that out; the limits ledger (a later issue) estimates usage from the
  * streamed text when it is missing. The Responses API names the deployment in `model`.
  */
-function upstreamBody(call: UpstreamCall, deployment: Deployment): BodyWithStreamUsage {
+function upstreamBody(call: UpstreamCall<AzureConfig>, deployment: Deployment): BodyWithStreamUsage {
   if (!call.json || typeof call.body !== 'string') return { body: call.body, added: false };
   if (call.path === RESPONSES_PATH) return { body: withTopLevelField(call.body, call.json, 'model', deployment.deployment_name), added: false };
   if (!STREAMED_USAGE_PATHS.has(call.path) || !acceptsStreamOptions(deployment.api_version)) return { body: call.body, added: false };
   return askingForStreamUsage(call);
 }
 
-export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof updateFields> = {
+export const azureOpenaiProvider: ProviderModule<AzureConfig, typeof createFields, typeof updateFields> = {
   id: 'azure-openai',
+  configSchema,
   createFields,
   updateFields,
   credentialsFromCreate(fields, env) {
@@ -89,7 +96,7 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     return { config: { resource_name: fields.resource_name, deployments, ...auth.config }, secret: auth.secret ?? {}, masked: auth.masked ?? {} };
   },
   applyUpdate(fields, current, env) {
-    const stored = current.config as unknown as AzureConfig;
+    const stored = current.config;
     const deployments = fields.deployment_config ? checkedDeployments(fields.deployment_config) : stored.deployments;
     const auth = authSettings(fields, stored, env);
     return {
@@ -99,7 +106,7 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
     };
   },
   describeConfig(config) {
-    const { resource_name, deployments, auth_mode, entra_tenant_id, entra_client_id, managed_client_id } = config as unknown as AzureConfig;
+    const { resource_name, deployments, auth_mode, entra_tenant_id, entra_client_id, managed_client_id } = config;
     return {
       resource_name,
       azure_auth_mode: auth_mode,
@@ -111,17 +118,17 @@ export const azureOpenaiProvider: ProviderModule<typeof createFields, typeof upd
   maskedApiKey: (masked) => masked.key ?? masked.azure_entra_client_secret ?? null,
   // Azure is priced by the deployment's underlying model, when the deployment names it.
   pricedModel(call, config) {
-    const deployment = chooseDeployment((config as unknown as AzureConfig).deployments, call.json?.model);
+    const deployment = chooseDeployment(config.deployments, call.json?.model);
     return deployment.model ?? deployment.deployment_name;
   },
   async prepareUpstream(call) {
-    const config = call.config as unknown as AzureConfig;
+    const { config } = call;
     const deployment = chooseDeployment(config.deployments, call.json?.model);
     const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
     const headers = new Headers(call.headers);
     headers.set(authName, authValue);
     const { body, added } = upstreamBody(call, deployment);
-    const request = new Request(upstreamUrl(call, config, deployment), { method: call.method, headers, body, redirect: 'manual' });
+    const request = new Request(upstreamUrl(call, deployment), { method: call.method, headers, body, redirect: 'manual' });
     // The client did not ask for the usage chunk, so it does not get it.
     return { request, addedStreamUsage: added };
   },

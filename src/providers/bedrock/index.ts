@@ -8,7 +8,7 @@ import { expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError } from '../../errors';
 import { completeResponse } from '../../wire/complete-response';
 import type { ProviderModule, UpstreamCall } from '../provider';
-import { authSettings, requestAuth, type AuthConfig, type RequestAuth } from './auth';
+import { authSettings, requestAuth, type RequestAuth } from './auth';
 import { toConverseRequest } from './converse-request';
 import { toChatCompletion, type ChatUsage } from './converse-response';
 import { parseUsage, type Usage } from '../../usage/usage';
@@ -26,31 +26,28 @@ const region = z
 const secretText = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(4096));
 const headerSafe = secretText.check(z.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces'));
 
+const authType = z.enum(['accessKey', 'assumedRole', 'apiKey']);
+const roleArn = z
+  .string()
+  .check(z.trim(), z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock'));
+const externalId = z.string().check(z.trim(), z.regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-'));
+
 const authFields = {
-  aws_auth_type: z.optional(z.enum(['accessKey', 'assumedRole', 'apiKey'])).check(z.describe('Default accessKey.')),
+  aws_auth_type: z.optional(authType).check(z.describe('Default accessKey.')),
   aws_access_key_id: z.optional(headerSafe),
   aws_secret_access_key: z.optional(secretText),
   aws_session_token: z.optional(headerSafe),
-  aws_role_arn: z.optional(
-    z
-      .string()
-      .check(
-        z.trim(),
-        z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/bedrock'),
-      ),
-  ),
-  aws_external_id: z.optional(
-    z.string().check(z.trim(), z.regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-')),
-  ),
+  aws_role_arn: z.optional(roleArn),
+  aws_external_id: z.optional(externalId),
   key: z.optional(headerSafe).check(z.describe('A Bedrock API key (apiKey auth).')),
 };
 
 const createFields = { aws_region: region, ...authFields };
 const updateFields = { aws_region: z.optional(region), ...authFields };
 
-interface BedrockConfig extends AuthConfig {
-  region: string;
-}
+const configSchema = z.object({ region, auth_type: authType, role_arn: z.optional(roleArn), external_id: z.optional(externalId) });
+
+type BedrockConfig = z.infer<typeof configSchema>;
 
 /** Every credential value a call used, for scrubbing Bedrock's error messages. */
 function credentialValues(auth: RequestAuth): string[] {
@@ -71,8 +68,8 @@ async function signedRequest(url: string, body: string, stream: boolean, auth: R
   return new Request(await client.sign(url, { method: 'POST', headers, body }), { redirect: 'manual' });
 }
 
-function converseUrl(call: UpstreamCall, config: BedrockConfig, modelId: string, stream: boolean): string {
-  const endpoint = expandTemplate(upstreamTemplate(call.env, 'BEDROCK_RUNTIME_ENDPOINT'), { region: config.region }).replace(/\/+$/, '');
+function converseUrl(call: UpstreamCall<BedrockConfig>, modelId: string, stream: boolean): string {
+  const endpoint = expandTemplate(upstreamTemplate(call.env, 'BEDROCK_RUNTIME_ENDPOINT'), { region: call.config.region }).replace(/\/+$/, '');
   // encodeURIComponent sends `:` as `%3A`; a raw `:` fails AWS's signature check.
   return `${endpoint}/model/${encodeURIComponent(modelId)}/${stream ? 'converse-stream' : 'converse'}`;
 }
@@ -81,8 +78,9 @@ function fromChatUsage(usage: ChatUsage): Usage {
   return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens };
 }
 
-export const bedrockProvider: ProviderModule<typeof createFields, typeof updateFields> = {
+export const bedrockProvider: ProviderModule<BedrockConfig, typeof createFields, typeof updateFields> = {
   id: 'bedrock',
+  configSchema,
   createFields,
   updateFields,
   credentialsFromCreate(fields, env) {
@@ -90,12 +88,12 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
     return { config: { region: fields.aws_region, ...auth.config }, secret: auth.secret ?? {}, masked: auth.masked ?? {} };
   },
   applyUpdate(fields, current, env) {
-    const stored = current.config as unknown as BedrockConfig;
+    const stored = current.config;
     const auth = authSettings(fields, stored, env);
     return { config: { region: fields.aws_region ?? stored.region, ...auth.config }, secret: auth.secret, masked: auth.masked };
   },
   describeConfig(config) {
-    const { region: awsRegion, auth_type, role_arn, external_id } = config as unknown as BedrockConfig;
+    const { region: awsRegion, auth_type, role_arn, external_id } = config;
     return {
       aws_region: awsRegion,
       aws_auth_type: auth_type,
@@ -110,10 +108,10 @@ export const bedrockProvider: ProviderModule<typeof createFields, typeof updateF
       throw invalidRequest('unsupported_for_provider', `Bedrock virtual keys serve POST /v1/chat/completions only, not ${call.method} /v1${call.path}.`);
     }
     if (!call.json) throw invalidRequest('invalid_body', 'A chat completion needs a JSON object body.');
-    const config = call.config as unknown as BedrockConfig;
+    const { config } = call;
     const converse = toConverseRequest(call.json);
     const auth = await requestAuth(call.env, config, call.secret, config.region, call.slug);
-    const request = await signedRequest(converseUrl(call, config, converse.modelId, converse.stream), JSON.stringify(converse.request), converse.stream, auth, config.region);
+    const request = await signedRequest(converseUrl(call, converse.modelId, converse.stream), JSON.stringify(converse.request), converse.stream, auth, config.region);
     const meta = { id: `chatcmpl-${crypto.randomUUID()}`, model: converse.modelId, created: Math.floor(Date.now() / 1000) };
 
     return {

@@ -26,12 +26,16 @@ const updateFields = {
   key: z.optional(apiKey).check(z.describe('A new OpenAI API key. Rotation: the slug stays and the next request uses it.')),
 };
 
+// An OpenAI key has no settings besides its secret.
+const configSchema = z.object({});
+
 function credentialsFor(apiKey: string) {
   return { secret: { apiKey }, config: {}, masked: { key: maskSecret(apiKey) } };
 }
 
-export const openaiProvider: ProviderModule<typeof createFields, typeof updateFields> = {
+export const openaiProvider: ProviderModule<z.infer<typeof configSchema>, typeof createFields, typeof updateFields> = {
   id: 'openai',
+  configSchema,
   createFields,
   updateFields,
   credentialsFromCreate: (fields) => credentialsFor(fields.key),
