@@ -6,6 +6,7 @@
 // under terms it did not ask for.
 
 import { invalidRequest } from '../../errors';
+import { bedrockModelId } from './model-id';
 
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
 export type ConverseContentBlock =
@@ -72,7 +73,7 @@ function requiredString(value: unknown, param: string): string {
 
 export function toConverseRequest(body: Record<string, unknown>): ConverseCall {
   checkFieldsBedrockCanHonour(body);
-  const modelId = requiredString(body.model, 'model');
+  const modelId = bedrockModelId(requiredString(body.model, 'model'));
   if (!absent(body.stream) && typeof body.stream !== 'boolean') throw invalid('stream', 'must be a boolean');
   const stream = body.stream === true;
   const { system, messages } = translateMessages(body.messages);
