@@ -215,7 +215,7 @@ describe('the Converse request', () => {
   });
 
   it('drops every ignored field without changing what Bedrock receives', () => {
-    const ignored = Object.fromEntries(Object.keys(IGNORED_FIELDS).map((field) => [field, field === 'seed' ? 42 : 'x']));
+    const ignored = Object.fromEntries([...IGNORED_FIELDS].map((field) => [field, field === 'seed' ? 42 : 'x']));
     expect(Object.keys(ignored)).toContain('user');
     expect(toConverseRequest({ model: MODEL, messages: [hello], ...ignored })).toEqual(toConverseRequest({ model: MODEL, messages: [hello] }));
   });

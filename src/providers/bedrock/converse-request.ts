@@ -27,21 +27,31 @@ export interface ConverseRequestBody {
 }
 export interface ConverseCall { modelId: string; stream: boolean; includeUsage: boolean; request: ConverseRequestBody }
 
-/** Fields dropped without a word: the answer a client can check is the same without them. */
-export const IGNORED_FIELDS: Readonly<Record<string, string>> = {
-  user: 'an end-user id for OpenAI abuse monitoring; Bedrock has no such field',
-  safety_identifier: 'an end-user id for OpenAI abuse monitoring; Bedrock has no such field',
-  store: 'asks OpenAI to keep the completion; there is nothing to keep on Bedrock',
-  metadata: 'tags for completions OpenAI keeps (store); meaningless without it',
-  service_tier: 'an OpenAI processing tier; Bedrock serves every call on its own terms',
-  prompt_cache_key: 'an OpenAI cache-routing hint; it never changes the answer',
-  prediction: 'a latency optimisation on OpenAI; it never changes the answer',
-  seed: 'best-effort determinism even on OpenAI; Converse has no seed',
-  frequency_penalty: 'a soft sampling nudge with no Converse equivalent; answers stay valid without it',
-  presence_penalty: 'a soft sampling nudge with no Converse equivalent; answers stay valid without it',
-  reasoning_effort: 'a hint for OpenAI reasoning models; Bedrock models reason by their own defaults',
-  verbosity: 'a length hint for OpenAI models; Bedrock models use their own defaults',
-};
+/**
+ * Fields dropped without a word: the answer a client can check is the same without them. The
+ * reasons live here, not in the bundle: no message ever shows them.
+ */
+export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
+  // End-user ids for OpenAI abuse monitoring; Bedrock has no such field.
+  'user',
+  'safety_identifier',
+  // Asks OpenAI to keep the completion, and tags for kept completions; nothing is kept on Bedrock.
+  'store',
+  'metadata',
+  // An OpenAI processing tier; Bedrock serves every call on its own terms.
+  'service_tier',
+  // A cache-routing hint and a latency optimisation on OpenAI; they never change the answer.
+  'prompt_cache_key',
+  'prediction',
+  // Best-effort determinism even on OpenAI; Converse has no seed.
+  'seed',
+  // Soft sampling nudges with no Converse equivalent; answers stay valid without them.
+  'frequency_penalty',
+  'presence_penalty',
+  // Hints for OpenAI reasoning and length; Bedrock models use their own defaults.
+  'reasoning_effort',
+  'verbosity',
+]);
 
 /** Fields refused with a 400 when they ask for something, because the answer would differ materially. */
 export const REFUSED_FIELDS: Readonly<Record<string, string>> = {
@@ -89,8 +99,8 @@ export function toConverseRequest(body: Record<string, unknown>): ConverseCall {
 
 function checkFieldsBedrockCanHonour(body: Json): void {
   for (const [field, value] of Object.entries(body)) {
-    // Own properties only: `constructor` or `__proto__` must not pass as known fields.
-    if (TRANSLATED_FIELDS.has(field) || Object.hasOwn(IGNORED_FIELDS, field)) continue;
+    // Sets and own properties only: `constructor` or `__proto__` must not pass as known fields.
+    if (TRANSLATED_FIELDS.has(field) || IGNORED_FIELDS.has(field)) continue;
     const reason = Object.hasOwn(REFUSED_FIELDS, field) ? REFUSED_FIELDS[field] : undefined;
     if (reason === undefined) {
       // An unknown field may be a newer OpenAI feature; dropping it could change the answer unseen.
