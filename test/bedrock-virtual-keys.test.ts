@@ -1,9 +1,19 @@
 // Creating and updating Bedrock virtual keys: the seed's bodies in both spellings, the three auth
 // types and their rules, with every AWS secret sealed and shown masked.
 
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { BASE_CREDENTIALS_ENV, bedrockAccessKeyBody, bedrockRoleBody, uniqueRoleArn } from './support/bedrock';
-import { createKeyFromBody, expectError, keyObject, postKey, putKey, rowCount } from './support/keygate';
+import {
+  ACCESS_KEY_ID,
+  BASE_CREDENTIALS_ENV,
+  bedrockAccessKeyBody,
+  bedrockRequests,
+  bedrockRoleBody,
+  SECRET_ACCESS_KEY,
+  uniqueModel,
+  uniqueRoleArn,
+} from './support/bedrock';
+import { chat, createKeyFromBody, expectError, keyObject, postKey, putKey, rowCount } from './support/keygate';
 
 describe('creating Bedrock keys', () => {
   it('accepts the seed’s access-key body with a session token, masking every secret', async () => {
@@ -46,13 +56,35 @@ describe('creating Bedrock keys', () => {
     ['no secret access key', { awsSecretAccessKey: undefined }, 'aws_secret_access_key', /required when aws_auth_type is accessKey/],
     ['an unknown auth type', { awsAuthType: 'password' }, 'aws_auth_type', /aws_auth_type/],
     ['a role ARN with access keys', { awsRoleArn: 'arn:aws:iam::123456789012:role/x' }, 'aws_role_arn', /applies only to aws_auth_type assumedRole, not accessKey/],
-    ['an API key with access keys', { key: 'fake-bedrock-api-key-1' }, 'key', /applies only to aws_auth_type apiKey/],
+    ['an API key without the access key pair', { key: 'fake-bedrock-api-key-1', awsAccessKeyId: undefined, awsSecretAccessKey: undefined }, 'key', /applies only to aws_auth_type apiKey/],
+    ['an API key beside only half of the pair', { key: 'fake-bedrock-api-key-1', awsSecretAccessKey: undefined }, 'key', /applies only to aws_auth_type apiKey/],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_label, overrides, param, message) => {
     const before = await rowCount();
     const body = await expectError(await postKey(bedrockAccessKeyBody(overrides)), 400);
     expect(body.error).toMatchObject({ param });
     expect(body.message).toMatch(message);
     expect(await rowCount()).toBe(before);
+  });
+
+  it('accepts Portkey’s own create example, which sends key beside the access key pair: the pair signs, key is never stored', async () => {
+    const ignored = 'portkey-example-key-never-stored-0001';
+    const slug = await createKeyFromBody({
+      provider: 'bedrock',
+      key: ignored,
+      name: 'Bedrock Key',
+      note: 'description',
+      awsAccessKeyId: ACCESS_KEY_ID,
+      awsSecretAccessKey: SECRET_ACCESS_KEY,
+      awsRegion: 'us-east-1',
+    });
+    const key = await keyObject(slug);
+    expect(key.model_config).toEqual({ aws_region: 'us-east-1', aws_auth_type: 'accessKey' });
+    expect(key.masked_secrets).toEqual({ aws_access_key_id: '********0001', aws_secret_access_key: '********0001' });
+    const row = await env.DB.prepare('SELECT * FROM virtual_keys WHERE slug = ?1').bind(slug).first();
+    expect(JSON.stringify(row)).not.toContain(ignored.slice(0, -4));
+    const model = uniqueModel();
+    expect((await chat({ model: `@${slug}/${model}` })).status).toBe(200);
+    expect((await bedrockRequests(model))[0]!.headers.authorization).toContain(`Credential=${ACCESS_KEY_ID}/`);
   });
 
   it('refuses an assumed role when Keygate has no base credentials, saying what to configure', async () => {
@@ -78,6 +110,15 @@ describe('updating Bedrock keys', () => {
     await expectError(await putKey(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009' }), 400, 'missing_field');
     expect((await putKey(slug, { awsAccessKeyId: 'FAKEACCESSKEY00009', awsSecretAccessKey: 'secret-for-FAKEACCESSKEY00009' })).status).toBe(200);
     expect((await keyObject(slug)).masked_secrets).toEqual({ aws_access_key_id: '********0009', aws_secret_access_key: '********0009' });
+  });
+
+  it('ignores key beside a rotated access key pair, and refuses key alone on an access-key key', async () => {
+    const slug = await createKeyFromBody(bedrockAccessKeyBody());
+    const rotation = { key: 'portkey-example-key', awsAccessKeyId: 'FAKEACCESSKEY00008', awsSecretAccessKey: 'secret-for-FAKEACCESSKEY00008' };
+    expect((await putKey(slug, rotation)).status).toBe(200);
+    expect((await keyObject(slug)).masked_secrets).toEqual({ aws_access_key_id: '********0008', aws_secret_access_key: '********0008' });
+    const body = await expectError(await putKey(slug, { key: 'fake-bedrock-api-key-0000000000009' }), 400, 'field_not_applicable');
+    expect(body.message).toMatch(/applies only to aws_auth_type apiKey/);
   });
 
   it('switches to an assumed role and to an API key, changing region too', async () => {

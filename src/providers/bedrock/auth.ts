@@ -46,8 +46,11 @@ const BASE_CREDENTIALS_MISSING =
   'aws_auth_type assumedRole needs Keygate’s own AWS credentials to call STS: set the Worker secrets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
 
 /** The auth settings after a create (`current` null) or an update; a type switch needs every field. */
-export function authSettings(fields: AuthFields, current: AuthConfig | null, env: Env): AuthSettings {
-  const type = fields.aws_auth_type ?? current?.auth_type ?? 'accessKey';
+export function authSettings(given: AuthFields, current: AuthConfig | null, env: Env): AuthSettings {
+  const type = given.aws_auth_type ?? current?.auth_type ?? 'accessKey';
+  // Portkey's own create example sends `key` beside the access key pair. The pair is what signs, so
+  // there `key` is dropped unstored; without the pair, `key` still names apiKey auth and is refused.
+  const fields = type === 'accessKey' && given.aws_access_key_id && given.aws_secret_access_key ? { ...given, key: undefined } : given;
   const setting = { setting: 'aws_auth_type', value: type };
   const required = (field: keyof AuthFields) => requiredField(fields, field, setting);
   refuseOtherModesFields(fields, FIELDS_BY_TYPE, setting);

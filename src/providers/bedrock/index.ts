@@ -39,7 +39,7 @@ const authFields = {
   aws_session_token: z.optional(headerSafe),
   aws_role_arn: z.optional(roleArn),
   aws_external_id: z.optional(externalId),
-  key: z.optional(headerSafe).check(z.describe('A Bedrock API key (apiKey auth).')),
+  key: z.optional(headerSafe).check(z.describe('A Bedrock API key (apiKey auth). Ignored beside an access key pair, as Portkey’s example sends it.')),
 };
 
 const createFields = { aws_region: region, ...authFields };
