@@ -8,6 +8,7 @@
 // key's token.
 
 import { KeygateError } from '../../errors';
+import { logEvent, networkFailureFields } from '../../log';
 import { sha256Hex } from '../../vault/crypto';
 import { ExpiringCache } from '../expiring-cache';
 
@@ -52,8 +53,11 @@ async function requestToken(client: EntraClient, keyLabel: string): Promise<{ ac
   try {
     // No redirects: a redirect would carry the client secret to another host.
     response = await fetch(url, { method: 'POST', body: form, redirect: 'manual', signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) });
-  } catch {
-    throw unavailable(keyLabel, 'could not be reached');
+  } catch (error) {
+    // The operator's view (host, error class, DNS / TLS / refused …); the tenant in the path, the
+    // form and any token stay out.
+    logEvent('error', 'entra_unreachable', { subject: keyLabel, ...networkFailureFields(url, error) });
+    throw Object.assign(unavailable(keyLabel, 'could not be reached'), { cause: error });
   }
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (response.status === 400 || response.status === 401) {

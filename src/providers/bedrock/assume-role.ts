@@ -6,6 +6,7 @@
 
 import { AwsClient } from 'aws4fetch';
 import { KeygateError } from '../../errors';
+import { logEvent, networkFailureFields } from '../../log';
 import { sha256Hex } from '../../vault/crypto';
 import { ExpiringCache } from '../expiring-cache';
 
@@ -68,8 +69,11 @@ async function assumeRole(role: RoleToAssume): Promise<{ value: AwsCredentials; 
   let response: Response;
   try {
     response = await fetch(request, { signal: AbortSignal.timeout(STS_TIMEOUT_MS) });
-  } catch {
-    throw new KeygateError('upstream_unreachable', 'aws_sts_unavailable', `AWS STS could not be reached to assume role ${role.roleArn}.`);
+  } catch (error) {
+    // The operator's view (host, error class, DNS / TLS / refused …); no credential, signed or not.
+    logEvent('error', 'aws_sts_unreachable', { role: role.roleArn, ...networkFailureFields(role.stsEndpoint, error) });
+    const unreachable = new KeygateError('upstream_unreachable', 'aws_sts_unavailable', `AWS STS could not be reached to assume role ${role.roleArn}.`);
+    throw Object.assign(unreachable, { cause: error });
   }
   const xml = await response.text().catch(() => '');
   if (!response.ok) {

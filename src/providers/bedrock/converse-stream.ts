@@ -76,6 +76,7 @@ function payloadOf<Schema extends z.ZodMiniType>(message: EventStreamMessage, sc
   try {
     json = JSON.parse(decoder.decode(message.payload));
   } catch {
+    // No cause kept: the SyntaxError would quote the payload, which is the user's answer.
     throw upstreamInvalidResponse();
   }
   const parsed = schema.safeParse(json);
