@@ -11,6 +11,7 @@ import { gatewayRoutes } from './gateway/routes';
 import { authenticate } from './http/authenticate';
 import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from './http/body-limit';
 import type { AppEnv } from './http/context';
+import { readiness } from './http/readiness';
 import { requestId } from './http/request-id';
 import { failureFields, logEvent } from './log';
 
@@ -34,6 +35,7 @@ export function createApp() {
 
   app.use('*', requestId());
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', readiness);
 
   app.use('/v1/*', authenticate());
   for (const prefix of [...ADMIN_PREFIXES, ...RESERVED_PREFIXES]) {

@@ -1,0 +1,94 @@
+// GET /ready, for operators and load balancers (no API key): can this deployment serve requests?
+// `/health` only says the Worker runs; this checks what every request needs:
+// - vault: VAULT_KEY imports as the master key;
+// - database: D1 answers, with the migrations this code needs applied;
+// - cache: KV answers.
+// 200 `{status: "ready", checks}` or 503 `{status: "not_ready", checks}`, each failed check with
+// why. The reasons name settings and commands, never a value: no secret can reach this answer.
+
+import type { Context } from 'hono';
+import { KeygateError } from '../errors';
+import { failureFields, logEvent } from '../log';
+import { currentMasterKey } from '../vault/master-key';
+import type { AppEnv } from './context';
+
+/**
+ * The newest file in migrations/. The Worker cannot read that folder, so its name is written here;
+ * test/readiness.test.ts fails when a new migration is added without updating it.
+ */
+export const LATEST_MIGRATION = '0005_organisation_workspaces_api_keys.sql';
+
+/** A key Keygate never writes (see src/store/kv-keys.ts): reading it only proves KV answers. */
+const KV_PROBE_KEY = 'ready:probe';
+
+/** A check that hangs must not hang the answer. */
+const CHECK_TIMEOUT_MS = 5_000;
+
+export interface CheckResult {
+  ok: boolean;
+  /** Why the check failed: what to fix, never a secret. */
+  error?: string;
+  /** The newest migration the database has, for the database check. */
+  migration?: string;
+}
+
+async function checkVault(env: Env): Promise<CheckResult> {
+  try {
+    await currentMasterKey(env);
+    return { ok: true };
+  } catch (error) {
+    // KeygateError messages name the setting, never its value.
+    return { ok: false, error: error instanceof KeygateError ? error.message : 'VAULT_KEY could not be imported.' };
+  }
+}
+
+async function checkDatabase(env: Env): Promise<CheckResult> {
+  const row = await env.DB.prepare('SELECT name FROM d1_migrations ORDER BY name DESC LIMIT 1')
+    .first<{ name: string }>()
+    .catch((error: unknown) => {
+      // No d1_migrations table: no migration was ever applied to this database.
+      if (error instanceof Error && /no such table/i.test(error.message)) return null;
+      throw error;
+    });
+  const newest = row?.name;
+  // Migration names start with a zero-padded number, so they sort as they were numbered.
+  if (newest !== undefined && newest >= LATEST_MIGRATION) return { ok: true, migration: newest };
+  return {
+    ok: false,
+    ...(newest === undefined ? {} : { migration: newest }),
+    error: `Migration ${LATEST_MIGRATION} is not applied${newest ? ` (the newest applied is ${newest})` : ''}: run \`wrangler d1 migrations apply DB --remote\`.`,
+  };
+}
+
+async function checkCache(env: Env): Promise<CheckResult> {
+  await env.KEY_CACHE.get(KV_PROBE_KEY);
+  return { ok: true };
+}
+
+async function withinTime(name: string, check: Promise<CheckResult>): Promise<CheckResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: `${name} did not answer within ${CHECK_TIMEOUT_MS / 1000} s.` }), CHECK_TIMEOUT_MS);
+  });
+  const failed = (error: unknown): CheckResult => ({ ok: false, error: `${name} failed: ${failureFields(error).message || 'no message'}` });
+  try {
+    return await Promise.race([check.catch(failed), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function readiness(c: Context<AppEnv>): Promise<Response> {
+  const [vault, database, cache] = await Promise.all([
+    withinTime('VAULT_KEY', checkVault(c.env)),
+    withinTime('D1 (DB)', checkDatabase(c.env)),
+    withinTime('KV (KEY_CACHE)', checkCache(c.env)),
+  ]);
+  const checks = { vault, database, cache };
+  const ready = vault.ok && database.ok && cache.ok;
+  if (!ready) {
+    const failed = Object.entries(checks).filter(([, result]) => !result.ok);
+    logEvent('warn', 'not_ready', { requestId: c.get('requestId'), failed: Object.fromEntries(failed.map(([name, result]) => [name, result.error])) });
+  }
+  return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503, { 'cache-control': 'no-store' });
+}
