@@ -1,7 +1,7 @@
 // Reads a client's OpenAI-shaped request: which virtual key it names, what body goes upstream,
 // and which of its headers may go upstream at all.
 
-import { invalidRequest } from '../errors';
+import { invalidRequest, quoted } from '../errors';
 import { isJsonContentType } from '../wire/content-type';
 import { withTopLevelField } from '../wire/json-body';
 import type { ClientCall } from '../providers/provider';
@@ -70,7 +70,7 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
     if (json && typeof model === 'string' && model.startsWith('@')) {
       const match = MODEL_CATALOG_FORM.exec(model);
       if (!match) {
-        throw invalidRequest('invalid_model', `model ${model.slice(0, 200)} must look like @<virtual-key>/<model>`, 'model');
+        throw invalidRequest('invalid_model', `model ${quoted(model, 100)} must look like @<virtual-key>/<model>`, 'model');
       }
       modelSlug = match[1]!;
       body = withTopLevelField(text, json, 'model', match[2]!);

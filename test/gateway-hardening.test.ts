@@ -1,0 +1,87 @@
+// What an outside review of the gateway's request path found (issue 11): long values that broke
+// the body rewrite, a cost budget bypassed by a content type, methods no OpenAI route uses, an
+// unbounded error message, and upstream failures that left the operator nothing to go on.
+
+import { describe, expect, it } from 'vitest';
+import { withTopLevelField } from '../src/wire/json-body';
+import { createAzureKey } from './support/azure';
+import { ADMIN_API_KEY, callKeygate, createVirtualKey, expectError, upstreamRequests } from './support/keygate';
+
+const LONG = 33_000;
+
+function gatewayCall(path: string, body: BodyInit, headers: Record<string, string> = {}, method = 'POST'): Promise<Response> {
+  return callKeygate(path, { method, headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', ...headers }, body });
+}
+
+async function delivered(response: Promise<Response>): Promise<Response> {
+  const answer = await response;
+  await answer.text(); // a call settles once its answer is delivered
+  return answer;
+}
+
+describe('rewriting the body keeps everything else byte for byte', () => {
+  const rewrite = (text: string, field: string, value: unknown) => withTopLevelField(text, JSON.parse(text), field, value);
+
+  it.each([
+    ['an absent field, after the brace', '{"a":1}', 'model', 'm', '{"model":"m","a":1}'],
+    ['an absent field in an empty object', ' { } ', 'model', 'm', ' {"model":"m" } '],
+    ['a string field, keeping the whitespace around it', '{ "model" : "@k/m" ,"seed":12345678901234567890}', 'model', 'm', '{ "model":"m" ,"seed":12345678901234567890}'],
+    ['an object field, keeping big integers elsewhere', '{"stream_options":{"a":[1,{"b":"}"}]},"seed":12345678901234567890}', 'stream_options', { include_usage: true }, '{"stream_options":{"include_usage":true},"seed":12345678901234567890}'],
+    ['only the top-level field, not one nested or inside a string', '{"m":{"model":"x"},"s":"\\"model\\":\\"x\\"","model":"x"}', 'model', 'y', '{"m":{"model":"x"},"s":"\\"model\\":\\"x\\"","model":"y"}'],
+    ['a key spelled with an escape', '{"mod\\u0065l":"x","n":null}', 'model', 'y', '{"model":"y","n":null}'],
+    ['every copy of a repeated key', '{"model":"a","model":"b"}', 'model', 'c', '{"model":"c","model":"c"}'],
+    ['a number field', '{"model":12,"x":true}', 'model', 'y', '{"model":"y","x":true}'],
+    ['a string ending in an escaped backslash', '{"a":"\\\\","model":"x"}', 'model', 'y', '{"a":"\\\\","model":"y"}'],
+  ])('sets %s', (_label, text, field, value, expected) => {
+    expect(rewrite(text, field, value)).toBe(expected);
+    expect(JSON.parse(expected)[field]).toEqual(value);
+  });
+});
+
+describe('long values in a gateway body', () => {
+  it(`forward a ${LONG}-character model in the Model Catalog form, the rest byte for byte`, async () => {
+    const slug = await createVirtualKey();
+    const testId = crypto.randomUUID();
+    const model = 'x'.repeat(LONG);
+    const text = `{"model":"@${slug}/${model}","seed":12345678901234567890,"messages":[{"role":"user","content":"hi"}]}`;
+    const response = await delivered(gatewayCall('/v1/chat/completions', text, { 'x-test-id': testId }));
+    expect(response.status).toBe(200);
+    const [received] = await upstreamRequests(testId);
+    expect(received!.body).toBe(text.replace(`@${slug}/`, ''));
+  });
+
+  it(`ask for the stream's usage beside a ${LONG}-character stream_options`, async () => {
+    const slug = await createVirtualKey();
+    const testId = crypto.randomUUID();
+    const text = `{"model":"@${slug}/gpt-4o-mini","stream":true,"stream_options":"${'y'.repeat(LONG)}","seed":12345678901234567890}`;
+    const response = await delivered(gatewayCall('/v1/chat/completions', text, { 'x-test-id': testId }));
+    expect(response.status).toBe(200);
+    const [received] = await upstreamRequests(testId);
+    expect(received!.body).toBe('{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"seed":12345678901234567890}');
+  });
+
+  it('ask for the stream’s usage without re-serialising the rest of the body', async () => {
+    const slug = await createVirtualKey();
+    const testId = crypto.randomUUID();
+    const text = `{"model":"@${slug}/gpt-4o-mini","stream":true,"stream_options":{"extra":"z"},"seed":12345678901234567890}`;
+    await delivered(gatewayCall('/v1/chat/completions', text, { 'x-test-id': testId }));
+    const [received] = await upstreamRequests(testId);
+    expect(received!.body).toBe('{"model":"gpt-4o-mini","stream":true,"stream_options":{"extra":"z","include_usage":true},"seed":12345678901234567890}');
+  });
+
+  it(`name the Azure deployment in a /v1/responses call with a ${LONG}-character model`, async () => {
+    const slug = await createAzureKey();
+    const testId = crypto.randomUUID();
+    const text = `{"model":"${'z'.repeat(LONG)}","input":"hi","seed":12345678901234567890}`;
+    const response = await delivered(gatewayCall('/v1/responses', text, { 'x-test-id': testId, 'x-portkey-virtual-key': slug }));
+    expect(response.status).toBe(200);
+    const [received] = await upstreamRequests(testId);
+    expect(received!.body).toBe('{"model":"gpt4o-prod","input":"hi","seed":12345678901234567890}');
+  });
+
+  it('quote a malformed long Model Catalog model only in part', async () => {
+    const body = await expectError(await gatewayCall('/v1/chat/completions', JSON.stringify({ model: `@${'x'.repeat(LONG)}` })), 400, 'invalid_model');
+    expect(body.message.length).toBeLessThan(300);
+  });
+});
+
