@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { withTopLevelField } from '../src/wire/json-body';
 import { createAzureKey } from './support/azure';
-import { ADMIN_API_KEY, callKeygate, createVirtualKey, expectError, upstreamRequests } from './support/keygate';
+import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, upstreamRequests } from './support/keygate';
 
 const LONG = 33_000;
 
@@ -82,6 +82,18 @@ describe('long values in a gateway body', () => {
   it('quote a malformed long Model Catalog model only in part', async () => {
     const body = await expectError(await gatewayCall('/v1/chat/completions', JSON.stringify({ model: `@${'x'.repeat(LONG)}` })), 400, 'invalid_model');
     expect(body.message.length).toBeLessThan(300);
+  });
+});
+
+describe('an unknown model price', () => {
+  it('quotes a 1 MB model name only in part', async () => {
+    const slug = await createVirtualKey({ usage_limits: { credit_limit: 5, type: 'cost' } });
+    const response = await chat({ model: `@${slug}/${'m'.repeat(1_000_000)}` });
+    const text = await response.clone().text();
+    const body = await expectError(response, 400, 'unknown_model_price');
+    expect(body.message).toContain('usage_limits.model_prices');
+    expect(body.message.length).toBeLessThan(500);
+    expect(text.length).toBeLessThan(1200);
   });
 });
 

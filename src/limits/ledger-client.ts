@@ -1,6 +1,6 @@
 // The Worker's side of the ledger: ask before forwarding, settle to the actual usage afterwards.
 
-import { invalidRequest, KeygateError } from '../errors';
+import { invalidRequest, KeygateError, quoted } from '../errors';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { priceOf, type ModelPrice } from '../usage/prices';
 import { holdSettlements, returnSettlements, sendAlerts, sendSettlementsNow, takeHeldSettlements } from './held-settlements';
@@ -38,10 +38,11 @@ function refusal(record: VirtualKeyRecord, admission: Exclude<Admission, { admit
 export function requiredPrice(record: VirtualKeyRecord, limits: StoredUsageLimits, model: string | null): ModelPrice {
   const found = model === null ? null : priceOf(model, limits.model_prices);
   if (found) return found;
-  const name = model ?? '(none)';
+  // The model is the client's input, quoted twice (and the body repeats the message): bounded.
+  const name = JSON.stringify(quoted(model ?? '(none)', 100));
   throw invalidRequest(
     'unknown_model_price',
-    `Virtual key ${record.slug} has a cost budget, and Keygate has no price for model ${name}. Add one with PUT /v1/virtual-keys/${record.slug} and usage_limits.model_prices: {"${name}": {"input_per_million": …, "output_per_million": …}} (USD).`,
+    `Virtual key ${record.slug} has a cost budget, and Keygate has no price for model ${name}. Add one with PUT /v1/virtual-keys/${record.slug} and usage_limits.model_prices: {${name}: {"input_per_million": …, "output_per_million": …}} (USD).`,
     'model',
   );
 }
