@@ -1,4 +1,4 @@
-// Settles a metered call when its answer has been delivered: at once for an answer already whole
+// Settles an admitted call when its answer has been delivered: at once for an answer already whole
 // in memory, otherwise at the end of the body (a stream), or when the client goes away.
 //
 // An SSE stream passes through one JS stage that reads each event once: the usage it reports, the
@@ -9,17 +9,17 @@
 
 import { isComplete } from '../wire/complete-response';
 import { sseEventFacts, sseEventSplitter, withoutNullUsage } from '../wire/sse-usage';
-import type { Metering } from '../usage/metering';
+import type { AdmittedCall } from '../usage/metering';
 
 export interface SettleOptions {
   /** Keygate asked the stream for its usage chunk; the client did not, so it must not see it. */
   hideAddedUsage: boolean;
 }
 
-export function settledWhenDone(response: Response, metering: Metering, { hideAddedUsage }: SettleOptions): Response {
+export function settleWhenDelivered(response: Response, call: AdmittedCall, { hideAddedUsage }: SettleOptions): Response {
   const { status } = response;
   if (!response.body || isComplete(response)) {
-    metering.finish(status);
+    call.settle(status);
     return response;
   }
   const isSse = response.headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') === true;
@@ -30,12 +30,12 @@ export function settledWhenDone(response: Response, metering: Metering, { hideAd
   let outgoing: string[] = [];
   const readEvent = (event: string) => {
     const facts = sseEventFacts(event);
-    if (facts.usage) metering.onUsage(facts.usage);
+    if (facts.usage) call.onUsage(facts.usage);
     streamedCharacters += facts.textLength;
     if (rewrite && !facts.usageOnly) outgoing.push(withoutNullUsage(event));
   };
   const events = sseEventSplitter(readEvent);
-  const finish = () => metering.finish(status, isSse ? { streamedCharacters } : undefined);
+  const settle = () => call.settle(status, isSse ? { streamedCharacters } : undefined);
   const reader = response.body.getReader();
 
   const body = new ReadableStream<Uint8Array>({
@@ -51,7 +51,7 @@ export function settledWhenDone(response: Response, metering: Metering, { hideAd
               if (rest) readEvent(rest);
               if (rewrite && outgoing.length > 0) controller.enqueue(encoder.encode(outgoing.join('')));
             }
-            finish();
+            settle();
             controller.close();
             return;
           }
@@ -67,12 +67,12 @@ export function settledWhenDone(response: Response, metering: Metering, { hideAd
           }
         }
       } catch (error) {
-        finish();
+        settle();
         controller.error(error);
       }
     },
     async cancel(reason) {
-      finish();
+      settle();
       await reader.cancel(reason);
     },
   });

@@ -1,19 +1,20 @@
 // The OpenAI-compatible surface. Every `/v1/*` path that is not an admin route lands here, and
 // reads top to bottom: authenticate (middleware) -> resolve the virtual key -> admit against its
-// limits -> provider -> relay -> meter the actual usage (ledger and usage history).
+// limits -> call the provider -> relay -> settle the actual usage (ledger and usage history).
 
 import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
-import { startMetering, type Metering } from '../usage/metering';
+import { admit } from '../usage/metering';
 import { providerOf } from '../providers/registry';
+import type { Usage } from '../usage/usage';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { errorStatus, KeygateError } from '../errors';
 import { VaultError } from '../vault/crypto';
 import { openProviderSecret } from '../vault/virtual-key-secret';
 import { readGatewayRequest, type GatewayRequest } from './gateway-request';
-import { settledWhenDone } from './metered-response';
+import { settleWhenDelivered } from './metered-response';
 import { resolveVirtualKey } from './resolve-virtual-key';
 import { fetchUpstream, relayUpstreamResponse } from './upstream';
 
@@ -22,12 +23,12 @@ export function gatewayRoutes() {
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
-    const metering = await startMetering(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
+    const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
     try {
-      const { response, addedStreamUsage } = await callProvider(c.env, record, call, metering);
-      return settledWhenDone(response, metering, { hideAddedUsage: addedStreamUsage });
+      const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage);
+      return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage });
     } catch (error) {
-      metering.finish(error instanceof KeygateError ? errorStatus(error) : 500);
+      admitted.settle(error instanceof KeygateError ? errorStatus(error) : 500);
       throw error;
     }
   });
@@ -41,7 +42,7 @@ async function callProvider(
   env: Env,
   record: VirtualKeyRecord,
   call: GatewayRequest,
-  metering: Metering,
+  onUsage: (usage: Usage) => void,
 ): Promise<{ response: Response; addedStreamUsage: boolean }> {
   const provider = providerOf(record);
   // The decrypted secret exists from here until the upstream request is built, and nowhere else.
@@ -53,7 +54,6 @@ async function callProvider(
       `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
     );
   });
-  const onUsage = metering.onUsage;
   const exchange = await provider.prepareUpstream({
     ...call,
     env,

@@ -1,7 +1,7 @@
-// Metering one gateway call: admission against the key's limits before it is forwarded, then,
-// once its answer has been delivered, settlement in the ledger and a row in the usage history.
-// Both writes happen after the response (waitUntil); the request path only waits for admission,
-// and only on a key that has limits.
+// Metering one gateway call in two steps: `admit` checks it against the key's limits before it is
+// forwarded; `settle`, once its answer has been delivered, charges the ledger and writes a row of
+// usage history. Both writes happen after the response (waitUntil); the request path only waits
+// for admission, and only on a key that has limits.
 
 import { admitToLedger, requiredPrice, settleInLedger } from '../limits/ledger-client';
 import { CHARACTERS_PER_TOKEN, estimateUsage } from '../limits/estimate';
@@ -11,16 +11,17 @@ import { costOf, priceOf, type ModelPrice } from './prices';
 import { recordUsageEvent } from './usage-events';
 import type { Usage } from './usage';
 
-export interface Metering {
+/** An admitted call, to be settled once when it is over. */
+export interface AdmittedCall {
   /** The call's actual usage, once an answer or a stream reports it. */
   onUsage(usage: Usage): void;
   /**
-   * The call is over, with this status. Without reported usage, an answered call is charged an
+   * Settles the call, which is over with this status. Without reported usage, an answered call is charged an
    * estimate and recorded as estimated: for a stream cut short, its prompt estimate plus what it
    * streamed (about 4 characters a token); otherwise the request's estimate. A failed call is
    * charged nothing.
    */
-  finish(status: number, stream?: { streamedCharacters: number }): void;
+  settle(status: number, stream?: { streamedCharacters: number }): void;
 }
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
@@ -35,13 +36,17 @@ function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
   return call.json !== null && typeof call.json.model === 'string';
 }
 
-export async function startMetering(
+/**
+ * Admits a call against the key's limits, or throws the refusal (which is recorded too): 429 or
+ * 412 from the ledger, or 400 for a model a cost budget has no price for.
+ */
+export async function admit(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
   record: VirtualKeyRecord,
   call: { path: string; json: Record<string, unknown> | null },
   pricedModel: string | null,
-): Promise<Metering> {
+): Promise<AdmittedCall> {
   const startedAt = Date.now();
   const limits = record.usageLimits;
   const generation = isGeneration(call);
@@ -90,14 +95,14 @@ export async function startMetering(
   const budgetAmount = (usage: Usage) => (limits?.type === 'cost' ? (budgetPrice ? costOf(usage, budgetPrice) : 0) : usage.totalTokens);
 
   let reported: Usage | null = null;
-  let finished = false;
+  let settled = false;
   return {
     onUsage(usage) {
       reported = usage;
     },
-    finish(status, stream) {
-      if (finished) return;
-      finished = true;
+    settle(status, stream) {
+      if (settled) return;
+      settled = true;
       const answered = status < 400;
       const isEstimate = reported === null && answered && generation;
       const charged = reported ?? (isEstimate ? (stream ? streamedEstimate(estimate(), stream.streamedCharacters) : estimate()) : NO_USAGE);
