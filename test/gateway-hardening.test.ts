@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { withTopLevelField } from '../src/wire/json-body';
 import { createAzureKey } from './support/azure';
-import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, upstreamRequests } from './support/keygate';
+import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, keyObject, upstreamRequests } from './support/keygate';
 
 const LONG = 33_000;
 
@@ -18,6 +18,8 @@ async function delivered(response: Promise<Response>): Promise<Response> {
   await answer.text(); // a call settles once its answer is delivered
   return answer;
 }
+
+const spentOf = async (slug: string) => ((await keyObject(slug)).usage_limits as { spent: number }).spent;
 
 describe('rewriting the body keeps everything else byte for byte', () => {
   const rewrite = (text: string, field: string, value: unknown) => withTopLevelField(text, JSON.parse(text), field, value);
@@ -82,6 +84,72 @@ describe('long values in a gateway body', () => {
   it('quote a malformed long Model Catalog model only in part', async () => {
     const body = await expectError(await gatewayCall('/v1/chat/completions', JSON.stringify({ model: `@${'x'.repeat(LONG)}` })), 400, 'invalid_model');
     expect(body.message.length).toBeLessThan(300);
+  });
+});
+
+describe('a JSON body whatever its content type claims', () => {
+  const costBudget = { usage_limits: { credit_limit: 5, type: 'cost' } };
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', null])(
+    'is priced on a cost budget when sent as %s: a model without a price is refused',
+    async (contentType) => {
+      const slug = await createVirtualKey(costBudget);
+      const testId = crypto.randomUUID();
+      const headers = new Headers({ authorization: `Bearer ${ADMIN_API_KEY}`, 'x-test-id': testId, 'x-portkey-virtual-key': slug });
+      if (contentType) headers.set('content-type', contentType);
+      const text = JSON.stringify({ model: 'my-finetune', messages: [{ role: 'user', content: 'hello' }] });
+      const response = await callKeygate('/v1/chat/completions', { method: 'POST', headers, body: new TextEncoder().encode(text) });
+      await expectError(response, 400, 'unknown_model_price');
+      expect(await upstreamRequests(testId)).toEqual([]);
+    },
+  );
+
+  it('is charged on a cost budget when sent as text/plain', async () => {
+    const slug = await createVirtualKey(costBudget);
+    const text = JSON.stringify({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: 'user', content: 'hello' }] });
+    for (let call = 0; call < 2; call++) {
+      expect((await delivered(gatewayCall('/v1/chat/completions', text, { 'content-type': 'text/plain' }))).status).toBe(200);
+    }
+    expect(await spentOf(slug)).toBeCloseTo((2 * (9 * 0.15 + 3 * 0.6)) / 1_000_000, 12);
+  });
+
+  it.each([
+    ['a cost budget', costBudget],
+    ['a token budget', { usage_limits: { credit_limit: 1000, type: 'tokens' } }],
+    ['a token rate limit', { rate_limits: [{ type: 'tokens', unit: 'rpm', value: 1000 }] }],
+  ])('that is not JSON is refused with 415 on a key with %s, before the upstream', async (_label, limits) => {
+    const slug = await createVirtualKey(limits);
+    const testId = crypto.randomUUID();
+    for (const [contentType, body] of [['text/plain', 'not json {"model":"gpt-4o-mini"}'], ['application/octet-stream', new Uint8Array([0xff, 0, 1])], ['application/json', '[1,2]']] as const) {
+      const response = await gatewayCall('/v1/chat/completions', body, { 'content-type': contentType, 'x-test-id': testId, 'x-portkey-virtual-key': slug });
+      const error = await expectError(response, 415, 'unsupported_media_type');
+      expect(error.message).toContain('multipart/form-data');
+    }
+    expect(await upstreamRequests(testId)).toEqual([]);
+  });
+
+  it('that is not JSON still reaches the upstream byte for byte on a key without a budget', async () => {
+    const slug = await createVirtualKey({ rate_limits: [{ type: 'requests', unit: 'rpm', value: 100 }] });
+    const testId = crypto.randomUUID();
+    const bytes = new Uint8Array([0x68, 0x69, 0xff, 0x00, 0x7b]);
+    const response = await gatewayCall('/v1/chat/completions', bytes, { 'content-type': 'application/octet-stream', 'x-test-id': testId, 'x-portkey-virtual-key': slug });
+    expect(response.status).toBe(400); // the fake upstream's own answer to a body it cannot parse
+    const [received] = await upstreamRequests(testId);
+    expect(received!.headers['content-type']).toBe('application/octet-stream');
+    expect(received!.body).toBe(new TextDecoder().decode(bytes));
+  });
+
+  it('is not needed for a multipart/form-data upload, which streams through on a limited key', async () => {
+    const slug = await createVirtualKey({ usage_limits: { credit_limit: 1000, type: 'tokens' } });
+    const testId = crypto.randomUUID();
+    const form = new FormData();
+    form.set('purpose', 'batch');
+    form.set('file', new Blob(['{"custom_id":"1"}\n']), 'batch.jsonl');
+    const response = await callKeygate('/v1/files', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'x-test-id': testId, 'x-portkey-virtual-key': slug }, body: form });
+    await response.text();
+    const [received] = await upstreamRequests(testId);
+    expect(received!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(received!.body).toContain('{"custom_id":"1"}');
   });
 });
 

@@ -8,6 +8,11 @@ import type { ClientCall } from '../providers/provider';
 
 export interface GatewayRequest extends ClientCall {
   virtualKeySlug: string;
+  /**
+   * A body that is neither a JSON object nor a multipart/form-data upload: nothing in it can be
+   * counted, so a key whose limits count tokens or cost refuses it.
+   */
+  uncountableBody: boolean;
 }
 
 // Never forwarded: the gateway's own credentials, routing headers meant for Keygate, and headers
@@ -49,23 +54,31 @@ const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 /**
  * The virtual key comes from the Model Catalog form `model: "@<slug>/<model>"` when the body uses
  * it (upstream then gets the bare model), otherwise from `x-portkey-virtual-key`. The model form
- * wins when both are present, since it is the more specific, per-call choice. Only JSON bodies
- * are read; anything else (file uploads) streams through and needs the header.
+ * wins when both are present, since it is the more specific, per-call choice.
+ *
+ * Every body but a multipart/form-data upload (files, audio) is read as JSON when it is JSON,
+ * whatever its content type claims: an upstream may parse a `text/plain` body as JSON, and limits
+ * must count what the upstream will. Uploads stream through and need the header.
  */
 export async function readGatewayRequest(request: Request, pathBelowV1: string): Promise<GatewayRequest> {
   const url = new URL(request.url);
   const headers = upstreamSafeHeaders(request.headers);
   const headerSlug = request.headers.get('x-portkey-virtual-key')?.trim() || null;
+  const contentType = request.headers.get('content-type');
   // A body on GET or HEAD has no meaning to the upstream, and fetch refuses to send one.
   let body: BodyInit | null = METHODS_WITHOUT_BODY.has(request.method) ? null : request.body;
   let modelSlug: string | null = null;
   let json: Record<string, unknown> | null = null;
+  let uncountableBody = false;
 
-  if (body && isJsonContentType(request.headers.get('content-type'))) {
-    const text = await request.text();
-    body = text;
-    const parsed = parseJsonBody(text);
+  if (body && !contentType?.toLowerCase().startsWith('multipart/form-data')) {
+    const bytes = await request.arrayBuffer();
+    const text = new TextDecoder().decode(bytes);
+    const parsed = parseJsonBody(text, isJsonContentType(contentType));
     json = isPlainObject(parsed) ? parsed : null;
+    uncountableBody = json === null && parsed !== undefined;
+    // Anything but JSON goes on as the bytes that came in.
+    body = json ? text : bytes;
     const model = json?.model;
     if (json && typeof model === 'string' && model.startsWith('@')) {
       const match = MODEL_CATALOG_FORM.exec(model);
@@ -85,18 +98,21 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
       'No virtual key: send the x-portkey-virtual-key header, or use model "@<virtual-key>/<model>".',
     );
   }
-  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, json, virtualKeySlug };
+  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, json, virtualKeySlug, uncountableBody };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function parseJsonBody(text: string): unknown {
+/** The body's JSON value: undefined for an empty body, null for one that is not JSON (a 400 if it claims to be). */
+function parseJsonBody(text: string, claimsJson: boolean): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
+    // V8's message quotes the body; the client only needs to know it is not JSON.
+    if (!claimsJson) return null;
     throw invalidRequest('invalid_json', 'The request body is not valid JSON.');
   }
 }

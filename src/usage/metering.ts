@@ -38,13 +38,14 @@ function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
 
 /**
  * Admits a call against the key's limits, or throws the refusal (which is recorded too): 429 or
- * 412 from the ledger, or 400 for a model a cost budget has no price for.
+ * 412 from the ledger, 400 for a model a cost budget has no price for, 415 for a body that limits
+ * counting tokens or cost cannot read.
  */
 export async function admit(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
   record: VirtualKeyRecord,
-  call: { path: string; json: Record<string, unknown> | null },
+  call: { path: string; json: Record<string, unknown> | null; uncountableBody: boolean },
   pricedModel: string | null,
 ): Promise<AdmittedCall> {
   const startedAt = Date.now();
@@ -80,6 +81,13 @@ export async function admit(
   let reservedAmount = 0;
   let budgetPrice: ModelPrice | null = null;
   try {
+    if (call.uncountableBody && (limits !== null || record.rateLimits.some((rule) => rule.type === 'tokens'))) {
+      throw new KeygateError(
+        'unsupported_media_type',
+        'unsupported_media_type',
+        `Virtual key ${record.slug} counts tokens or cost: send a JSON object or multipart/form-data.`,
+      );
+    }
     budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
     if (limited) {
       reservedAmount = budgetPrice ? costOf(estimate(), budgetPrice) : estimate().totalTokens;
