@@ -153,6 +153,24 @@ describe('a JSON body whatever its content type claims', () => {
   });
 });
 
+describe('methods', () => {
+  it.each(['TRACE', 'PUT', 'PATCH', 'OPTIONS', 'PROPFIND'])('answers %s with 405 and never reaches a provider', async (method) => {
+    const slug = await createVirtualKey();
+    const testId = crypto.randomUUID();
+    const response = await callKeygate('/v1/models', { method, headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'x-portkey-virtual-key': slug, 'x-test-id': testId } });
+    const body = await expectError(response, 405, 'method_not_allowed');
+    expect(body.message).toContain(method);
+    expect(await upstreamRequests(testId)).toEqual([]);
+  });
+
+  it.each(['GET', 'DELETE'])('forwards %s', async (method) => {
+    const slug = await createVirtualKey();
+    const testId = crypto.randomUUID();
+    await (await callKeygate('/v1/models/gpt-4o-mini', { method, headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'x-portkey-virtual-key': slug, 'x-test-id': testId } })).text();
+    expect((await upstreamRequests(testId)).map((request) => request.method)).toEqual([method]);
+  });
+});
+
 describe('an unknown model price', () => {
   it('quotes a 1 MB model name only in part', async () => {
     const slug = await createVirtualKey({ usage_limits: { credit_limit: 5, type: 'cost' } });

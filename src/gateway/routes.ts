@@ -10,7 +10,7 @@ import { admit } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { Usage } from '../usage/usage';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
-import { errorStatus, KeygateError } from '../errors';
+import { errorStatus, KeygateError, quoted } from '../errors';
 import { VaultError } from '../vault/crypto';
 import { openProviderSecret } from '../vault/virtual-key-secret';
 import { readGatewayRequest, type GatewayRequest } from './gateway-request';
@@ -18,8 +18,17 @@ import { settleWhenDelivered } from './metered-response';
 import { resolveVirtualKey } from './resolve-virtual-key';
 import { fetchUpstream, relayUpstreamResponse } from './upstream';
 
+// The methods OpenAI's API uses (its SDK sends no PUT or PATCH), and HEAD, GET without the body.
+// Anything else (TRACE, which an echoing proxy would answer with the real credential) never
+// reaches a provider.
+const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
+
 export function gatewayRoutes() {
   return new Hono<AppEnv>().all('/*', requireScope('completions.write'), async function forwardToProvider(c) {
+    const { method } = c.req.raw;
+    if (!FORWARDED_METHODS.has(method)) {
+      throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, POST and DELETE, not ${quoted(method, 16)}.`);
+    }
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
