@@ -5,7 +5,8 @@
 // Targets (one after another, each after a warm-up):
 //   direct          straight to the fake upstream
 //   floor           a Worker that only passes requests on, under the same launcher as Keygate
-//   portkey         @portkey-ai/gateway (Node), pointed at the fake with x-portkey-custom-host
+//   portkey         @portkey-ai/gateway (Node), pointed at the fake with x-portkey-custom-host;
+//                   installed on the first run that measures it, not by `npm install`
 //   keygate         Keygate as it deploys (wrangler's dry-run bundle under Miniflare), no limits
 //   keygate+limits  the same with a rate limit and a token budget (one ledger call per request)
 //   keygate+limits (ledger in memory)
@@ -52,9 +53,12 @@ async function measure(url, headers, connections) {
   return { rps: result.requests.average, p99: result.latency.p99, mean: result.latency.mean };
 }
 
+// Portkey's gateway is installed on first use (scripts/lib/portkey-gateway.mjs), and only when
+// this run measures it; first, so a failed install leaves nothing else running.
+const wants = (name) => !ONLY || ONLY.includes(name);
+const portkey = wants('portkey') ? await startPortkeyGateway() : undefined;
 const fake = await startFakeOpenAI();
 const floor = await launchScript({ script: FLOOR_WORKER, vars: { UPSTREAM: fake.url } });
-const portkey = await startPortkeyGateway();
 const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
 const keygateLedgerInMemory = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, ledgerInMemory: true });
 try {
@@ -74,7 +78,9 @@ try {
   const targets = {
     direct: [`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
     floor: [`${floor.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
-    portkey: [`${portkey.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${fake.url}/v1` }],
+    ...(portkey && {
+      portkey: [`${portkey.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${fake.url}/v1` }],
+    }),
     keygate: [`${keygate.url}/v1/chat/completions`, keygateHeaders(keygate, plain)],
     'keygate+limits': [`${keygate.url}/v1/chat/completions`, keygateHeaders(keygate, limited)],
     'keygate+limits (ledger in memory)': [`${keygateLedgerInMemory.url}/v1/chat/completions`, keygateHeaders(keygateLedgerInMemory, limitedInMemory)],
@@ -82,7 +88,7 @@ try {
 
   const results = {};
   for (const [name, [url, headers]] of Object.entries(targets)) {
-    if (ONLY && name !== 'direct' && !ONLY.includes(name)) continue;
+    if (name !== 'direct' && !wants(name)) continue;
     results[name] = { one: await measure(url, headers, 1), many: await measure(url, headers, 32) };
   }
 
@@ -138,7 +144,7 @@ try {
 } finally {
   await keygate.close();
   await keygateLedgerInMemory.close();
-  await portkey.close();
+  await portkey?.close();
   await floor.close();
   await fake.close();
 }
