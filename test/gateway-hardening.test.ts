@@ -2,7 +2,7 @@
 // the body rewrite, a cost budget bypassed by a content type, methods no OpenAI route uses, an
 // unbounded error message, and upstream failures that left the operator nothing to go on.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withTopLevelField } from '../src/wire/json-body';
 import { createAzureKey } from './support/azure';
 import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, keyObject, upstreamRequests } from './support/keygate';
@@ -180,6 +180,20 @@ describe('an unknown model price', () => {
     expect(body.message).toContain('usage_limits.model_prices');
     expect(body.message.length).toBeLessThan(500);
     expect(text.length).toBeLessThan(1200);
+  });
+});
+
+describe('an upstream that cannot be reached', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is logged for the operator by host and kind, without the key or the path', async () => {
+    const lines: string[] = [];
+    for (const level of ['error', 'warn', 'info'] as const) vi.spyOn(console, level).mockImplementation((line: unknown) => void lines.push(String(line)));
+    const slug = await createVirtualKey({ key: 'sk-fake-secret-must-not-be-logged-0000' });
+    await expectError(await chat({ model: `@${slug}/gpt-4o` }, {}, { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }), 502, 'upstream_unreachable');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.code === 'upstream_unreachable');
+    expect(logged).toMatchObject({ level: 'error', host: '127.0.0.1:1', errorClass: expect.any(String), kind: expect.any(String) });
+    expect(lines.join('\n')).not.toMatch(/sk-fake-secret|chat\/completions|hello/);
   });
 });
 

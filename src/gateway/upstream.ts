@@ -4,6 +4,7 @@
 import { errorBody, KeygateError } from '../errors';
 import { completeResponse } from '../wire/complete-response';
 import { isJsonContentType } from '../wire/content-type';
+import { logEvent, networkFailureFields } from '../log';
 import { parseUsage, type Usage } from '../usage/usage';
 
 // Upstream headers that must not be copied onto our response: those of the upstream hop (the body
@@ -33,12 +34,14 @@ export async function fetchUpstream(request: Request, timeoutMs: number): Promis
   }, timeoutMs);
   try {
     return await fetch(request, { signal: controller.signal });
-  } catch {
-    if (timedOut) {
-      throw new KeygateError('upstream_timeout', 'upstream_timeout', `The upstream provider did not answer within ${timeoutMs} ms.`);
-    }
-    // The exception text describes our network, not the client's request; it stays out of the body.
-    throw new KeygateError('upstream_unreachable', 'upstream_unreachable', 'The upstream provider could not be reached.');
+  } catch (error) {
+    // The client gets our code and message. The exception describes our network, so it goes to the
+    // operator's log: host and kind, never the path or a header.
+    const failure = timedOut
+      ? new KeygateError('upstream_timeout', 'upstream_timeout', `The upstream provider did not answer within ${timeoutMs} ms.`)
+      : new KeygateError('upstream_unreachable', 'upstream_unreachable', 'The upstream provider could not be reached.');
+    logEvent(timedOut ? 'warn' : 'error', failure.code, networkFailureFields(request.url, error));
+    throw Object.assign(failure, { cause: error });
   } finally {
     clearTimeout(timer);
   }
@@ -57,8 +60,10 @@ function relayHeaders(upstream: Response): Headers {
 async function readUpstreamText(upstream: Response): Promise<string> {
   try {
     return await upstream.text();
-  } catch {
-    throw new KeygateError('upstream_unreachable', 'upstream_connection_lost', 'The upstream connection broke while sending its answer.');
+  } catch (error) {
+    logEvent('error', 'upstream_connection_lost', networkFailureFields(upstream.url, error));
+    const failure = new KeygateError('upstream_unreachable', 'upstream_connection_lost', 'The upstream connection broke while sending its answer.');
+    throw Object.assign(failure, { cause: error });
   }
 }
 
