@@ -77,5 +77,15 @@ export function operationsPaths(): Record<string, JsonSchema> {
         responses: { 200: { description: 'Alive.' } },
       },
     },
+    '/ready': {
+      get: {
+        tags: ['Operations'],
+        operationId: 'ready',
+        summary: 'Readiness: the vault key imports, D1 has the latest migration, KV answers',
+        description: 'No API key. Answers `{"status":"ready","checks":{…}}`, or 503 naming the check that failed and why.',
+        security: [],
+        responses: { 200: { description: 'Ready to serve.' }, 503: { description: 'Not ready: the body names the failed check.' } },
+      },
+    },
   };
 }
