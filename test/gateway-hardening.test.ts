@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withTopLevelField } from '../src/wire/json-body';
 import { createAzureKey } from './support/azure';
-import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, keyObject, upstreamRequests } from './support/keygate';
+import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, fakeUpstreamUrl, keyObject, upstreamRequests } from './support/keygate';
 
 const LONG = 33_000;
 
@@ -197,3 +197,29 @@ describe('an upstream that cannot be reached', () => {
   });
 });
 
+describe('a client that goes away before the upstream answers', () => {
+  // In-process: the test aborts the request's signal as the runtime does when a client disconnects
+  // (test/e2e/client-disconnect.test.ts covers a stream over a real socket).
+  it('cancels the upstream request and charges nothing', async () => {
+    const slug = await createVirtualKey({ usage_limits: { credit_limit: 1000, type: 'tokens' } });
+    const testId = crypto.randomUUID();
+    const controller = new AbortController();
+    const answer = callKeygate('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', 'x-test-id': testId },
+      body: JSON.stringify({ model: `@${slug}/slow`, messages: [{ role: 'user', content: 'hello' }] }), // answers after 3 s
+      signal: controller.signal,
+    });
+    await vi.waitFor(async () => expect(await upstreamRequests(testId)).toHaveLength(1));
+    const abortedAt = Date.now();
+    controller.abort();
+    await expectError(await answer, 502, 'upstream_unreachable'); // an answer no one reads
+    const closed = await vi.waitFor(async () => {
+      const list = (await (await fetch(`${fakeUpstreamUrl()}/__fake/closed?test=${testId}`)).json()) as Array<{ at: number }>;
+      expect(list).toHaveLength(1);
+      return list[0]!;
+    });
+    expect(closed.at - abortedAt).toBeLessThan(1000);
+    expect(await spentOf(slug)).toBe(0);
+  });
+});

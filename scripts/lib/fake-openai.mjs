@@ -9,7 +9,10 @@
 // - `model` (JSON body) picks a behaviour: `fail-429`, `fail-500`, `fail-html` (502 HTML),
 //   `html-200`, `garbage-json`, `garbage-http`, `reset`, `slow` (headers after 3 s), `split-stream`
 //   (a stream in 7-byte pieces), `hold-stream`
-//   (first SSE chunk, then waits for POST /__fake/release?test=<id>); anything else answers normally.
+//   (first SSE chunk, then waits for POST /__fake/release?test=<id>), `slow-stream` (a word every
+//   100 ms for 20 s); anything else answers normally.
+// - GET /__fake/closed?test=<id>: the requests whose client (Keygate) closed the connection before
+//   the answer was complete, with the SSE frames each had been sent by then.
 
 import { createServer } from 'node:http';
 import { handleAws } from './fake-aws.mjs';
@@ -143,6 +146,9 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
     if (url.pathname === '/__fake/requests') {
       return sendJson(response, 200, recorded.get(url.searchParams.get('test')) ?? []);
     }
+    if (url.pathname === '/__fake/closed') {
+      return sendJson(response, 200, recorded.get(`closed:${url.searchParams.get('test')}`) ?? []);
+    }
     if (url.pathname === '/__fake/release') {
       releases.get(url.searchParams.get('test'))?.();
       return sendJson(response, 200, { released: true });
@@ -170,10 +176,17 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
     if (entra) return answerTokenRequest(response, decodeURIComponent(entra[1]), new URLSearchParams(bodyText), state);
 
     const testId = request.headers['x-test-id'];
+    let framesSent = 0;
     if (testId) {
       const list = recorded.get(testId) ?? [];
       list.push({ method: request.method, path: url.pathname, search: url.search, headers: request.headers, body: bodyText });
       recorded.set(testId, list);
+      response.on('close', () => {
+        if (response.writableFinished) return;
+        const closed = recorded.get(`closed:${testId}`) ?? [];
+        closed.push({ path: url.pathname, framesSent, at: Date.now() });
+        recorded.set(`closed:${testId}`, closed);
+      });
     }
 
     // The OpenAI-shaped path below the provider's prefix, e.g. /chat/completions.
@@ -239,6 +252,15 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
           releases.set(testId, resolve);
           setTimeout(resolve, 10_000);
         });
+      }
+      framesSent = 1;
+      if (model === 'slow-stream') {
+        // A long generation: one word every 100 ms, until the client goes away or 20 s have passed.
+        for (let word = 0; word < 200 && !response.destroyed; word++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          response.write(`data: ${JSON.stringify(chunk(model, { content: ' word' }))}\n\n`);
+          framesSent++;
+        }
       }
       const rest = frames.slice(model === 'hold-after-text' ? 2 : 1);
       if (model === 'split-stream') {

@@ -1,6 +1,10 @@
 // Settles an admitted call when its answer has been delivered: at once for an answer already whole
 // in memory, otherwise at the end of the body (a stream), or when the client goes away.
 //
+// When a client disconnects mid-stream, workerd calls neither the stream's cancel() nor another
+// pull. The one notice is request.signal (the `enable_request_signal` compatibility flag): it
+// stops the upstream (so its generation is no longer billed) and settles what was streamed.
+//
 // An SSE stream passes through one JS stage that reads each event once: the usage it reports, the
 // text it streamed (so a stream cut off before its usage arrived can be charged an estimate of
 // what it streamed), and, when Keygate asked for the usage chunk the client did not, that chunk,
@@ -14,9 +18,11 @@ import type { AdmittedCall } from '../usage/metering';
 export interface SettleOptions {
   /** Keygate asked the stream for its usage chunk; the client did not, so it must not see it. */
   hideAddedUsage: boolean;
+  /** The client's request.signal: aborted when the client disconnects. */
+  clientGone: AbortSignal;
 }
 
-export function settleWhenDelivered(response: Response, call: AdmittedCall, { hideAddedUsage }: SettleOptions): Response {
+export function settleWhenDelivered(response: Response, call: AdmittedCall, { hideAddedUsage, clientGone }: SettleOptions): Response {
   const { status } = response;
   if (!response.body || isComplete(response)) {
     call.settle(status);
@@ -37,6 +43,11 @@ export function settleWhenDelivered(response: Response, call: AdmittedCall, { hi
   const events = sseEventSplitter(readEvent);
   const settle = () => call.settle(status, isSse ? { streamedCharacters } : undefined);
   const reader = response.body.getReader();
+  const stop = (reason: unknown) => {
+    settle();
+    return reader.cancel(reason);
+  };
+  clientGone.addEventListener('abort', () => stop(clientGone.reason).catch(() => {}));
 
   const body = new ReadableStream<Uint8Array>({
     // Each pull passes on at least one chunk (or ends the stream): a pull that enqueues nothing
@@ -71,10 +82,7 @@ export function settleWhenDelivered(response: Response, call: AdmittedCall, { hi
         controller.error(error);
       }
     },
-    async cancel(reason) {
-      settle();
-      await reader.cancel(reason);
-    },
+    cancel: stop,
   });
   return new Response(body, response);
 }

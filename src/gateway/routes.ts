@@ -25,7 +25,7 @@ const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
 
 export function gatewayRoutes() {
   return new Hono<AppEnv>().all('/*', requireScope('completions.write'), async function forwardToProvider(c) {
-    const { method } = c.req.raw;
+    const { method, signal: clientGone } = c.req.raw;
     if (!FORWARDED_METHODS.has(method)) {
       throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, POST and DELETE, not ${quoted(method, 16)}.`);
     }
@@ -34,8 +34,8 @@ export function gatewayRoutes() {
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
     const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
     try {
-      const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage);
-      return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage });
+      const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
+      return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });
     } catch (error) {
       admitted.settle(error instanceof KeygateError ? errorStatus(error) : 500);
       throw error;
@@ -52,6 +52,7 @@ async function callProvider(
   record: VirtualKeyRecord,
   call: GatewayRequest,
   onUsage: (usage: Usage) => void,
+  clientGone: AbortSignal,
 ): Promise<{ response: Response; addedStreamUsage: boolean }> {
   const provider = providerOf(record);
   // The decrypted secret exists from here until the upstream request is built, and nowhere else.
@@ -71,7 +72,7 @@ async function callProvider(
     secret,
     onUsage,
   });
-  const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(env));
+  const upstreamResponse = await fetchUpstream(exchange.request, upstreamTimeoutMs(env), clientGone);
   const relayAsIs = (upstream: Response) => relayUpstreamResponse(upstream, call.method, onUsage);
   const response = await (exchange.relay ? exchange.relay(upstreamResponse, relayAsIs) : relayAsIs(upstreamResponse));
   return { response, addedStreamUsage: exchange.addedStreamUsage === true };

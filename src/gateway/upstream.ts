@@ -24,7 +24,11 @@ const DROPPED_RESPONSE_HEADERS = [
 // Answers that have no body to check, whatever their content-type says.
 const BODYLESS_STATUSES = new Set([204, 205, 304]);
 
-export async function fetchUpstream(request: Request, timeoutMs: number): Promise<Response> {
+/**
+ * Sends the upstream request. `clientGone` (the client's request.signal) cancels it when the
+ * client disconnects first; the relay cancels a stream already under way (metered-response.ts).
+ */
+export async function fetchUpstream(request: Request, timeoutMs: number, clientGone: AbortSignal): Promise<Response> {
   const controller = new AbortController();
   let timedOut = false;
   // The timer covers the wait for response headers only; a long stream is not cut off.
@@ -33,14 +37,14 @@ export async function fetchUpstream(request: Request, timeoutMs: number): Promis
     controller.abort();
   }, timeoutMs);
   try {
-    return await fetch(request, { signal: controller.signal });
+    return await fetch(request, { signal: AbortSignal.any([controller.signal, clientGone]) });
   } catch (error) {
     // The client gets our code and message. The exception describes our network, so it goes to the
-    // operator's log: host and kind, never the path or a header.
+    // operator's log (host and kind, never the path or a header), unless the client cancelled it.
     const failure = timedOut
       ? new KeygateError('upstream_timeout', 'upstream_timeout', `The upstream provider did not answer within ${timeoutMs} ms.`)
       : new KeygateError('upstream_unreachable', 'upstream_unreachable', 'The upstream provider could not be reached.');
-    logEvent(timedOut ? 'warn' : 'error', failure.code, networkFailureFields(request.url, error));
+    if (!clientGone.aborted) logEvent(timedOut ? 'warn' : 'error', failure.code, networkFailureFields(request.url, error));
     throw Object.assign(failure, { cause: error });
   } finally {
     clearTimeout(timer);
