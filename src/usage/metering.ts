@@ -16,10 +16,10 @@ export interface AdmittedCall {
   /** The call's actual usage, once an answer or a stream reports it. */
   onUsage(usage: Usage): void;
   /**
-   * Settles the call, which is over with this status. Without reported usage, an answered call is charged an
-   * estimate and recorded as estimated: for a stream cut short, its prompt estimate plus what it
-   * streamed (about 4 characters a token); otherwise the request's estimate. A failed call is
-   * charged nothing.
+   * Settles the call, which is over with this status. Without reported usage, an answered call is
+   * charged an estimate and recorded as estimated: for a stream cut short (or whose client went
+   * away), its prompt estimate plus what it streamed (about 4 characters a token); otherwise the
+   * request's estimate. A failed call is charged nothing.
    */
   settle(status: number, stream?: { streamedCharacters: number }): void;
 }
@@ -38,7 +38,7 @@ function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
 
 /**
  * Admits a call against the key's limits, or throws the refusal (which is recorded too): 429 or
- * 412 from the ledger, 400 for a model a cost budget has no price for, 415 for a body that limits
+ * 412 from the ledger, 400 for a model a cost budget has no price for, 415 for a body that a key
  * counting tokens or cost cannot read.
  */
 export async function admit(
