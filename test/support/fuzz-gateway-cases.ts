@@ -139,9 +139,11 @@ function caseOf(template: Template): fc.Arbitrary<RequestCase> {
 const PLACEHOLDERS = new Proxy({} as Fixtures, { get: () => 'fixture' });
 
 /**
- * Whether the fake upstream survives this body if Keygate forwards it. It reads `body.model` and
- * spreads `body.messages` without a guard, and its server dies of a `null` body or of messages that
- * are not a list of non-null entries; real providers answer 400. Such bodies are not sent.
+ * Whether the fake upstream survives this body if Keygate forwards it. It reads `body.model` as a
+ * string, echoes it in its answer and spreads `body.messages`, all without a guard, and its server
+ * dies of a `null` body, of a model String() can't convert (an object with a `toString` field) or
+ * nested too deep to echo, or of messages that are not a list of non-null entries; real providers
+ * answer 400. Such bodies are not sent.
  */
 function fakeUpstreamCanRead(requestCase: RequestCase): boolean {
   const { body } = requestCase;
@@ -154,9 +156,27 @@ function fakeUpstreamCanRead(requestCase: RequestCase): boolean {
   }
   if (parsed === null) return false;
   if (typeof parsed !== 'object' || Array.isArray(parsed)) return true;
-  const { messages } = parsed as { messages?: unknown };
+  const { messages, model } = parsed as { messages?: unknown; model?: unknown };
+  try {
+    String(model);
+  } catch {
+    return false;
+  }
+  if (nestingDepth(model) > 100) return false;
   if (messages === undefined || messages === null || typeof messages === 'string') return true;
   return Array.isArray(messages) && messages.every((message) => message !== null);
+}
+
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [next, depth] = stack.pop()!;
+    if (next === null || typeof next !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const entry of Object.values(next)) stack.push([entry, depth + 1]);
+  }
+  return deepest;
 }
 
 /** One generated request to the gateway. */
