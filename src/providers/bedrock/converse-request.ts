@@ -5,7 +5,7 @@
 // a client can check) or refused with a 400 naming the field, so a client never gets an answer made
 // under terms it did not ask for.
 
-import { invalidRequest } from '../../errors';
+import { invalidRequest, quoted } from '../../errors';
 import { bedrockModelId } from './model-id';
 
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
@@ -104,7 +104,7 @@ function checkFieldsBedrockCanHonour(body: Json): void {
     const reason = Object.hasOwn(REFUSED_FIELDS, field) ? REFUSED_FIELDS[field] : undefined;
     if (reason === undefined) {
       // An unknown field may be a newer OpenAI feature; dropping it could change the answer unseen.
-      throw invalidRequest('unsupported_parameter', `${field}: not a field Keygate can translate for Bedrock; remove it`, field);
+      throw invalidRequest('unsupported_parameter', `${quoted(field)}: not a field Keygate can translate for Bedrock; remove it`, quoted(field));
     }
     if (!absent(value) && (Object.hasOwn(HARMLESS_VALUES, field) ? HARMLESS_VALUES[field]?.(value) : undefined) !== true) {
       throw invalidRequest('unsupported_parameter', `${field}: Bedrock cannot honour it (${reason}); remove it to call this model`, field);

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { AwsClient } from 'aws4fetch';
 import { expandTemplate, upstreamTemplate } from '../../config';
-import { invalidRequest, KeygateError } from '../../errors';
+import { invalidRequest, KeygateError, quoted } from '../../errors';
 import { completeResponse } from '../../wire/complete-response';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authSettings, requestAuth, type RequestAuth } from './auth';
@@ -105,7 +105,7 @@ export const bedrockProvider: ProviderModule<BedrockConfig, typeof createFields,
   pricedModel: (call) => (typeof call.json?.model === 'string' ? call.json.model : null),
   async prepareUpstream(call) {
     if (call.method !== 'POST' || call.path !== '/chat/completions') {
-      throw invalidRequest('unsupported_for_provider', `Bedrock virtual keys serve POST /v1/chat/completions only, not ${call.method} /v1${call.path}.`);
+      throw invalidRequest('unsupported_for_provider', `Bedrock virtual keys serve POST /v1/chat/completions only, not ${quoted(call.method, 16)} /v1${quoted(call.path, 100)}.`);
     }
     if (!call.json) throw invalidRequest('invalid_body', 'A chat completion needs a JSON object body.');
     const { config } = call;
