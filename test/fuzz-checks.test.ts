@@ -51,6 +51,15 @@ describe('the fuzz checks', () => {
     expect(kinds(answer(400, keygateError(`model ${LONG.text.slice(100, 301)} is unknown`)))).toEqual(['400 invalid_model quotes over 200 characters of input']);
   });
 
+  it('pass 100 characters quoted JSON-escaped, even where the escapes make them longer than 200', () => {
+    const model = '\u0001'.repeat(1_000);
+    const request: RequestCase = { ...REQUEST, body: { json: new Obj([['model', model]]) } };
+    const built = buildRequest(request, FIXTURES)!;
+    const message = `no price for model ${JSON.stringify(model.slice(0, 100))}`;
+    expect(message.length).toBeGreaterThan(200);
+    expect(answerViolations(request, answer(400, keygateError(message, 'unknown_model_price')), built.inputs)).toEqual([]);
+  });
+
   it('find 201 characters of input anywhere in a message, and nothing in one of 200', () => {
     const inputs = new Set([LONG.text]);
     expect(quotedInput([`x${LONG.text.slice(4_000, 4_201)}x`], inputs)).toBe(LONG.text.slice(4_000, 4_201));

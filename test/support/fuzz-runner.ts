@@ -14,7 +14,7 @@ import { env } from 'cloudflare:workers';
 import { createWorkspace, createWorkspaceKey, createVirtualKeyIn, WORKSPACE_SCOPES } from './access';
 import { azureApiKeyBody } from './azure';
 import { bedrockAccessKeyBody } from './bedrock';
-import type { Violation } from './fuzz-answers';
+import { printable, type Violation } from './fuzz-answers';
 import type { RequestCase } from './fuzz-inputs';
 import type { FixtureName, Fixtures } from './fuzz-values';
 import { ADMIN_API_KEY, createKeyFromBody } from './keygate';
@@ -134,15 +134,15 @@ class Findings {
   readonly #byKey = new Map<string, Finding>();
 
   note(requestCase: RequestCase, violations: Violation[]): void {
-    const example = fc.stringify(requestCase);
+    const example = printable(fc.stringify(requestCase));
     for (const { kind, detail } of violations) {
       const route = `${requestCase.method.toUpperCase()} ${requestCase.route}`;
       const key = `${kind} | ${route}`;
       const known = this.#byKey.get(key);
-      if (!known) this.#byKey.set(key, { kind, route, detail, example, count: 1 });
+      if (!known) this.#byKey.set(key, { kind: printable(kind), route: printable(route), detail: printable(detail), example, count: 1 });
       else {
         known.count += 1;
-        if (example.length < known.example.length) Object.assign(known, { detail, example });
+        if (example.length < known.example.length) Object.assign(known, { detail: printable(detail), example });
       }
     }
   }
@@ -163,7 +163,7 @@ export async function runFuzz(settings: FuzzSettings, cases: fc.Arbitrary<Reques
     const violations = await check(requestCase);
     if (violations.length === 0) return;
     if (settings.keepGoing) findings.note(requestCase, violations);
-    else throw new Error(violations.map(({ kind, detail }) => `${kind}\n${detail}`).join('\n\n'));
+    else throw new Error(printable(violations.map(({ kind, detail }) => `${kind}\n${detail}`).join('\n\n')));
   });
   await fc.assert(property, { seed: settings.seed, path: settings.path, numRuns: settings.runs, timeout: 30_000 });
   const report = findings.report();
