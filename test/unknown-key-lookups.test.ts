@@ -230,9 +230,7 @@ describe('misses remembered in the isolate', () => {
   });
 });
 
-// The authentication middleware (src/http/authenticate.ts) must pass CF-Connecting-IP on to
-// identifyCaller for these to hold; until it does, wrong keys through the Worker are not counted.
-describe.skip('through the Worker', () => {
+describe('through the Worker', () => {
   it('answers 429 in the error shape with Retry-After, and the D1 reads stay bounded', async () => {
     const storage = countingStorage();
     const statuses: number[] = [];

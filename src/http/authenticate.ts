@@ -19,7 +19,9 @@ export function presentedApiKey(headers: Headers): string | null {
 
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateCaller(c, next) {
-    c.set('principal', await identifyCaller(c.env, c.executionCtx, presentedApiKey(c.req.raw.headers)));
+    // The client's address counts its wrong keys (src/auth/failed-sign-ins.ts); Cloudflare sets it.
+    const clientAddress = c.req.raw.headers.get('cf-connecting-ip');
+    c.set('principal', await identifyCaller(c.env, c.executionCtx, presentedApiKey(c.req.raw.headers), clientAddress));
     await next();
   };
 }

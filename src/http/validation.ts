@@ -46,7 +46,8 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 
 /** A body that may be left out: none at all reads as `{}`, anything else as readJsonBody reads it. */
 export async function readOptionalJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+  // Bytes, not .text(): whatever the body claims to be, it is decoded here, once.
+  const text = new TextDecoder().decode(await request.arrayBuffer());
   if (text.trim() === '') return {};
   if (!isJsonContentType(request.headers.get('content-type'))) throw notJson();
   return parseJsonText(text);
