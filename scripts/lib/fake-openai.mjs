@@ -137,7 +137,16 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
   const sockets = new Set();
   const state = { tokenRequests: new Map(), issuedTokens: new Set(), tokenCounter: 0, stsRequests: new Map(), stsCounter: 0, bedrockRequests: new Map() };
 
-  const server = createServer(async (request, response) => {
+  // A request the fake can't handle answers 500 like a broken upstream would; it must never take
+  // the test run down with an unhandled rejection.
+  const server = createServer((request, response) => {
+    handle(request, response).catch(() => {
+      if (!response.headersSent) openAiError(response, 500, 'The fake upstream failed on this request.', 'server_error', null);
+      else response.destroy();
+    });
+  });
+
+  async function handle(request, response) {
     const url = new URL(request.url, 'http://fake');
     const chunks = [];
     for await (const part of request) chunks.push(part);
@@ -212,6 +221,16 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       body = bodyText ? JSON.parse(bodyText) : {};
     } catch {
       return openAiError(response, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
+    }
+    // What OpenAI refuses with a 400 before it reads anything else.
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return openAiError(response, 400, 'The request body must be a JSON object.', 'invalid_request_error', null);
+    }
+    if (body.model !== undefined && typeof body.model !== 'string') {
+      return openAiError(response, 400, 'model must be a string.', 'invalid_request_error', null);
+    }
+    if (body.messages !== undefined && (!Array.isArray(body.messages) || body.messages.some((message) => message === null || typeof message !== 'object'))) {
+      return openAiError(response, 400, 'messages must be a list of objects.', 'invalid_request_error', null);
     }
     const model = body.model ?? 'gpt-4o-mini';
 
@@ -306,7 +325,7 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       default:
         return openAiError(response, 404, `Invalid URL (${request.method} ${url.pathname})`, 'invalid_request_error', null);
     }
-  });
+  }
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
