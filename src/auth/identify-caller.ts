@@ -48,9 +48,9 @@ export async function identifyCaller(
   presented: string | null,
   clientAddress: string | null = null,
 ): Promise<Principal> {
-  if (clientAddress) refuseIfSlowedDown(clientAddress);
+  const slowedDown = clientAddress ? slowDown(clientAddress) : null;
   try {
-    return await principalFor(env, context, presented);
+    return await principalFor(env, context, presented, slowedDown);
   } catch (error) {
     if (clientAddress && error instanceof KeygateError && error.kind === 'unauthenticated' && presented !== null) {
       countWrongKey(clientAddress);
@@ -59,7 +59,12 @@ export async function identifyCaller(
   }
 }
 
-async function principalFor(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, presented: string | null): Promise<Principal> {
+async function principalFor(
+  env: Env,
+  context: Pick<ExecutionContext, 'waitUntil'>,
+  presented: string | null,
+  slowedDown: KeygateError | null,
+): Promise<Principal> {
   const bootstrap = bootstrapSecret(env);
   if (presented === null) {
     await refuseIfNobodyCanSignIn(env, bootstrap);
@@ -79,7 +84,13 @@ async function principalFor(env: Env, context: Pick<ExecutionContext, 'waitUntil
   }
   // Anything that is not shaped like a key Keygate issues can't be one: refused before any
   // storage read, so a stream of junk keys costs no KV or D1 reads.
-  const found = isApiKeyShaped(presented) ? await findApiKeyCredential(env, context, hexEncode(digest)) : null;
+  const found = isApiKeyShaped(presented)
+    ? await findApiKeyCredential(env, context, hexEncode(digest), { isolateOnly: slowedDown !== null })
+    : null;
+  // A slowed-down address gets 429 for any key this isolate doesn't hold: the storage read is what
+  // the limit saves. Keys it holds (in use moments ago) and the bootstrap key still work, so one
+  // client behind a shared address (a NAT, Cloudflare's own Workers egress) can't lock out the rest.
+  if (!found && slowedDown) throw slowedDown;
   if (!found) {
     await refuseIfNobodyCanSignIn(env, bootstrap);
     throw unauthenticated('invalid_api_key', 'The API key is not valid.');
@@ -96,14 +107,13 @@ async function principalFor(env: Env, context: Pick<ExecutionContext, 'waitUntil
 }
 
 /**
- * An address over the limit gets 429 even with a right key: answering it normally would tell a
- * caller who is guessing when a guess was right, and would cost the lookup the limit is there to
- * save. The client fixes its key and waits out Retry-After.
+ * The 429 an address over the limit gets for a key that would need a D1 read, or null when it is
+ * not slowed down. Keys of 256 random bits can't be guessed anyway: the limit protects storage.
  */
-function refuseIfSlowedDown(clientAddress: string): void {
+function slowDown(clientAddress: string): KeygateError | null {
   const retryAfterSeconds = failedSignIns.retryAfterSeconds(clientAddress);
-  if (retryAfterSeconds === null) return;
-  throw new KeygateError(
+  if (retryAfterSeconds === null) return null;
+  return new KeygateError(
     'rate_limited',
     'too_many_invalid_api_keys',
     `Too many requests with a wrong API key from this address; try again in ${retryAfterSeconds} s.`,

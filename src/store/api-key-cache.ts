@@ -20,13 +20,18 @@ export const UNKNOWN_KEY_TTL_MS = 5_000;
 /** Digests that were looked up and found in no tier; bounded like every isolate cache. */
 const unknownDigests = new IsolateCache<true>(Date.now, UNKNOWN_KEY_TTL_MS);
 
+/**
+ * The key a credential digest opens, or null. `isolateOnly` stops at this isolate's cache: what an
+ * address slowed down for wrong keys gets (identify-caller.ts), so it costs no storage read.
+ */
 export async function findApiKeyCredential(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
   digest: string,
+  { isolateOnly = false }: { isolateOnly?: boolean } = {},
 ): Promise<AuthenticatedApiKey | null> {
   const known = isolateApiKeys.get(digest);
-  if (known) return known;
+  if (known || isolateOnly) return known;
   if (unknownDigests.get(digest)) return null;
   const kvKey = kvKeys.apiKeyByDigest(digest);
   let found = await readCachedRecord(env.KEY_CACHE, kvKey, AuthenticatedApiKeySchema).catch((error: unknown) => {
