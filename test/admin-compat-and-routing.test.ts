@@ -66,6 +66,14 @@ describe('prefixes that are Keygate’s own never reach a provider', () => {
     ['POST', '/v1/analytics'],
     ['POST', '/v1/admin/workspaces/ws_default/users'],
     ['GET', '/v1/admin/users'],
+    // Other spellings of the same paths.
+    ['POST', '/v1//admin/workspaces'],
+    ['POST', '/v1//api-keys'],
+    ['GET', '/v1//audit-logs'],
+    ['GET', '/v1/admin%2Fusers'],
+    ['GET', '/v1/Admin/users'],
+    ['GET', '/v1/./admin/users'],
+    ['POST', '/v1/API_KEYS/workspace/service'],
   ])('%s %s is a 404, even with a virtual key', async (method, path) => {
     const slug = await createVirtualKey({ name: 'reserved' });
     const testId = crypto.randomUUID();

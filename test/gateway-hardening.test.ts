@@ -2,6 +2,7 @@
 // the body rewrite, a cost budget bypassed by a content type, methods no OpenAI route uses, an
 // unbounded error message, and upstream failures that left the operator nothing to go on.
 
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withTopLevelField } from '../src/wire/json-body';
 import { createAzureKey } from './support/azure';
@@ -120,7 +121,8 @@ describe('a JSON body whatever its content type claims', () => {
   ])('that is not JSON is refused with 415 on a key with %s, before the upstream', async (_label, limits) => {
     const slug = await createVirtualKey(limits);
     const testId = crypto.randomUUID();
-    for (const [contentType, body] of [['text/plain', 'not json {"model":"gpt-4o-mini"}'], ['application/octet-stream', new Uint8Array([0xff, 0, 1])], ['application/json', '[1,2]']] as const) {
+    const labelledMultipart = ['multipart/form-data; boundary=x', JSON.stringify({ model: 'my-finetune-no-price', messages: [{ role: 'user', content: 'hi' }] })];
+    for (const [contentType, body] of [['text/plain', 'not json {"model":"gpt-4o-mini"}'], ['application/octet-stream', new Uint8Array([0xff, 0, 1])], ['application/json', '[1,2]'], labelledMultipart] as const) {
       const response = await gatewayCall('/v1/chat/completions', body, { 'content-type': contentType, 'x-test-id': testId, 'x-portkey-virtual-key': slug });
       const error = await expectError(response, 415, 'unsupported_media_type');
       expect(error.message).toContain('multipart/form-data');
@@ -200,7 +202,7 @@ describe('an upstream that cannot be reached', () => {
 describe('a client that goes away before the upstream answers', () => {
   // In-process: the test aborts the request's signal as the runtime does when a client disconnects
   // (test/e2e/client-disconnect.test.ts covers a stream over a real socket).
-  it('cancels the upstream request and charges nothing', async () => {
+  it('cancels the upstream request and charges its estimate (the provider may have billed the prompt)', async () => {
     const slug = await createVirtualKey({ usage_limits: { credit_limit: 1000, type: 'tokens' } });
     const testId = crypto.randomUUID();
     const controller = new AbortController();
@@ -220,6 +222,8 @@ describe('a client that goes away before the upstream answers', () => {
       return list[0]!;
     });
     expect(closed.at - abortedAt).toBeLessThan(1000);
-    expect(await spentOf(slug)).toBe(0);
+    expect(await spentOf(slug)).toBeGreaterThan(0);
+    const history = await env.DB.prepare('SELECT status, estimated FROM usage_events WHERE virtual_key_slug = ?1').bind(slug).all();
+    expect(history.results).toEqual([{ status: 499, estimated: 1 }]);
   });
 });

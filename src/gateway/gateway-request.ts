@@ -48,6 +48,9 @@ export function upstreamSafeHeaders(headers: Headers): Headers {
   return safe;
 }
 
+/** OpenAI's upload endpoints: the paths that take multipart/form-data (files, audio, images). */
+const UPLOAD_PATH = /^\/(audio\/(transcriptions|translations)|files|uploads\/[^/]+\/parts|images\/(edits|variations))\/?$/;
+
 const MODEL_CATALOG_FORM = /^@([^/]+)\/(.+)$/s;
 const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 
@@ -71,7 +74,11 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
   let json: Record<string, unknown> | null = null;
   let uncountableBody = false;
 
-  if (body && !contentType?.toLowerCase().startsWith('multipart/form-data')) {
+  const multipart = contentType?.toLowerCase().startsWith('multipart/form-data') === true;
+  // A multipart body anywhere but an upload path can't be counted: a key with limits refuses it
+  // (a JSON body labelled multipart must not pass a budget uncounted).
+  if (body && multipart && !UPLOAD_PATH.test(pathBelowV1)) uncountableBody = true;
+  if (body && !multipart) {
     const bytes = await request.arrayBuffer();
     const text = new TextDecoder().decode(bytes);
     const parsed = parseJsonBody(text, isJsonContentType(contentType));

@@ -47,7 +47,9 @@ export function settleWhenDelivered(response: Response, call: AdmittedCall, { hi
     settle();
     return reader.cancel(reason);
   };
-  clientGone.addEventListener('abort', () => stop(clientGone.reason).catch(() => {}));
+  // A client already gone (a relay that awaited first) stops at once; one that goes later, then.
+  if (clientGone.aborted) void stop(clientGone.reason).catch(() => {});
+  else clientGone.addEventListener('abort', () => stop(clientGone.reason).catch(() => {}));
 
   const body = new ReadableStream<Uint8Array>({
     // Each pull passes on at least one chunk (or ends the stream): a pull that enqueues nothing

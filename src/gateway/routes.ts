@@ -6,7 +6,7 @@ import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
-import { admit } from '../usage/metering';
+import { admit, CLIENT_CLOSED_REQUEST } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { Usage } from '../usage/usage';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
@@ -23,13 +23,31 @@ import { fetchUpstream, relayUpstreamResponse } from './upstream';
 // reaches a provider.
 const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE']);
 
+// First path segments that are Keygate's own (app.ts routes them). Another spelling of one of them
+// (`//admin`, `Admin`, `admin%2Fusers`) must not reach a provider with the real credential either.
+const KEYGATE_SEGMENTS = new Set(['admin', 'api-keys', 'api_keys', 'audit-logs', 'audit_logs', 'analytics', 'virtual-keys', 'virtual_keys']);
+
+function namesKeygatePath(pathBelowV1: string): boolean {
+  let decoded = pathBelowV1;
+  try {
+    decoded = decodeURIComponent(pathBelowV1);
+  } catch {
+    // Not valid percent-encoding: read it as it is.
+  }
+  const first = decoded.split('/').find((segment) => segment !== '' && segment !== '.');
+  return first !== undefined && KEYGATE_SEGMENTS.has(first.toLowerCase());
+}
+
 export function gatewayRoutes() {
   return new Hono<AppEnv>().all('/*', requireScope('completions.write'), async function forwardToProvider(c) {
     const { method, signal: clientGone } = c.req.raw;
     if (!FORWARDED_METHODS.has(method)) {
-      throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, POST and DELETE, not ${quoted(method, 16)}.`);
+      throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, HEAD, POST and DELETE, not ${quoted(method, 16)}.`);
     }
     const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
+    if (namesKeygatePath(pathBelowV1)) {
+      throw new KeygateError('not_found', 'route_not_found', `No route for ${quoted(method, 16)} /v1${quoted(pathBelowV1, 200)}.`);
+    }
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
     const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
     const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
@@ -37,7 +55,7 @@ export function gatewayRoutes() {
       const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
       return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });
     } catch (error) {
-      admitted.settle(error instanceof KeygateError ? errorStatus(error) : 500);
+      admitted.settle(clientGone.aborted ? CLIENT_CLOSED_REQUEST : error instanceof KeygateError ? errorStatus(error) : 500);
       throw error;
     }
   });

@@ -26,6 +26,13 @@ export interface AdmittedCall {
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 
+/**
+ * The status recorded for a call whose client went away before the upstream answered (nginx's
+ * 499). The provider may already have read, and billed, the prompt and more: such a call is
+ * charged its estimate, as an unsettled reservation would be, never nothing.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 function streamedEstimate(estimate: Usage, streamedCharacters: number): Usage {
   const completionTokens = Math.ceil(streamedCharacters / CHARACTERS_PER_TOKEN);
   return { promptTokens: estimate.promptTokens, completionTokens, totalTokens: estimate.promptTokens + completionTokens };
@@ -85,7 +92,7 @@ export async function admit(
       throw new KeygateError(
         'unsupported_media_type',
         'unsupported_media_type',
-        `Virtual key ${record.slug} counts tokens or cost: send a JSON object or multipart/form-data.`,
+        `Virtual key ${record.slug} counts tokens or cost: send a JSON object, or multipart/form-data to an upload path (files, audio, image edits).`,
       );
     }
     budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
@@ -111,7 +118,7 @@ export async function admit(
     settle(status, stream) {
       if (settled) return;
       settled = true;
-      const answered = status < 400;
+      const answered = status < 400 || status === CLIENT_CLOSED_REQUEST;
       const isEstimate = reported === null && answered && generation;
       const charged = reported ?? (isEstimate ? (stream ? streamedEstimate(estimate(), stream.streamedCharacters) : estimate()) : NO_USAGE);
       if (limited) {
