@@ -130,7 +130,6 @@ async function secretNames() {
 
 async function putSecrets() {
   const existing = await secretNames();
-  const generated = {};
   const wanted = {
     VAULT_KEY: ['a new random 32-byte key, base64', () => randomBytes(32).toString('base64')],
     ADMIN_API_KEY: ['a new random admin key', () => `kg-admin-${randomBytes(24).toString('base64url')}`],
@@ -142,21 +141,29 @@ async function putSecrets() {
     }
     const value = dryRun ? undefined : generate();
     await wrangler(['secret', 'put', name], { note: `value on stdin: ${description}`, input: value });
-    if (value) generated[name] = value;
+    // Shown right after its own put: a later step that fails must not take the only copy with it.
+    if (value) showOnce(name, value);
   }
-  if (generated.ADMIN_API_KEY) {
-    console.log('\n  Your admin API key, shown this once:\n');
-    console.log(`    ADMIN_API_KEY=${generated.ADMIN_API_KEY}\n`);
-    console.log('  Keep it in your password manager or your secret store now: Cloudflare keeps it encrypted and');
-    console.log('  never shows it again. It holds every scope; use it to give each app its own API key (see the');
-    console.log('  README, "Give each app its own key"), then you can remove it.');
-  }
-  if (generated.VAULT_KEY) {
-    console.log('\n  The vault key, shown this once:\n');
-    console.log(`    VAULT_KEY=${generated.VAULT_KEY}\n`);
-    console.log('  Keep a copy offline, apart from your data: without it the stored provider keys cannot be');
-    console.log('  decrypted, and Cloudflare never shows it again.\n');
-  }
+}
+
+const KEEP_IT = {
+  ADMIN_API_KEY: [
+    'Keep it in your password manager or your secret store now: Cloudflare keeps it encrypted and',
+    'never shows it again. It holds every scope; use it to give each app its own API key (see the',
+    'README, "Give each app its own key"), then you can remove it.',
+  ],
+  VAULT_KEY: [
+    'Keep a copy offline, apart from your data: without it the stored provider keys cannot be',
+    'decrypted, and Cloudflare never shows it again.',
+  ],
+};
+
+/** Prints a generated secret, once. Run setup in a terminal, not where its output is logged. */
+function showOnce(name, value) {
+  console.log(`\n  ${name === 'VAULT_KEY' ? 'The vault key' : 'Your admin API key'}, shown this once:\n`);
+  console.log(`    ${name}=${value}\n`);
+  for (const line of KEEP_IT[name]) console.log(`  ${line}`);
+  console.log('');
 }
 
 async function deploy(workerName) {

@@ -50,7 +50,8 @@ export function withResourceIds(text, { databaseId, namespaceId }) {
   const replace = (table, key, value) => {
     const index = table.lines.findIndex((line) => new RegExp(`^\\s*${key}\\s*=`).test(line));
     if (index === -1) throw new Error(`wrangler.toml: no ${key} in [[${table.name}]]`);
-    table.lines[index] = table.lines[index].replace(/=\s*"[^"]*"/, `= "${value}"`);
+    // A function replacement: `$&` or `$'` in a value must stay as written.
+    table.lines[index] = table.lines[index].replace(/=\s*"[^"]*"/, () => `= "${value}"`);
   };
   replace(bindingTable(blocks, 'd1_databases', 'DB'), 'database_id', databaseId);
   replace(bindingTable(blocks, 'kv_namespaces', 'KEY_CACHE'), 'id', namespaceId);

@@ -3,7 +3,7 @@
 //
 // A slug found in no tier is remembered as unknown in the isolate for UNKNOWN_SLUG_TTL_MS, so a
 // client repeating a wrong slug costs one KV and one D1 read per isolate and period. A create never
-// has to forget such an entry: a new slug ends in 50 random bits (identifiers.ts) and slugs are
+// has to forget such an entry: a new slug ends in 80 random bits (identifiers.ts) and slugs are
 // never reused, so only a guess made before the key existed could be in it.
 
 import { forbidden, notFound } from '../errors';
