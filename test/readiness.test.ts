@@ -1,10 +1,12 @@
 // GET /ready: 200 only when the vault key imports, D1 has the latest migration and KV answers;
 // otherwise 503 naming the failed check and why, without a secret. /health stays a liveness check.
 
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import worker from '../src/index';
 import { LATEST_MIGRATION } from '../src/http/readiness';
-import { callKeygate } from './support/keygate';
+import { callKeygate, testEnv } from './support/keygate';
 
 interface ReadyBody {
   status: string;
@@ -86,5 +88,23 @@ describe('GET /ready', () => {
     const cache = await ready({ KEY_CACHE: { get: () => Promise.reject(new Error('KV GET failed: 503 Service Unavailable')) } });
     expect(cache.response.status).toBe(503);
     expect(cache.body.checks).toMatchObject({ vault: { ok: true }, database: { ok: true }, cache: { ok: false, error: 'KV (KEY_CACHE) failed: KV GET failed: 503 Service Unavailable' } });
+  });
+});
+
+describe('GET /ready under load', () => {
+  it('reuses its answer for a few seconds per isolate, so it can’t be used to load storage', async () => {
+    const sameEnv = testEnv();
+    const call = async () => {
+      const context = createExecutionContext();
+      const response = await worker.fetch(new Request('https://keygate.test/ready') as Parameters<typeof worker.fetch>[0], sameEnv, context);
+      await waitOnExecutionContext(context);
+      return response;
+    };
+    expect((await call()).status).toBe(200);
+    // Storage breaks; within the cache's time the isolate answers from its last checks, reading nothing.
+    let reads = 0;
+    (sameEnv as { DB: unknown }).DB = new Proxy(sameEnv.DB, { get: () => { reads++; throw new Error('D1 is down'); } });
+    expect((await call()).status).toBe(200);
+    expect(reads).toBe(0);
   });
 });

@@ -78,17 +78,35 @@ async function withinTime(name: string, check: Promise<CheckResult>): Promise<Ch
   }
 }
 
-export async function readiness(c: Context<AppEnv>): Promise<Response> {
+/**
+ * How long an isolate reuses its last answer. /ready needs no API key, so without this anyone
+ * could make every call cost a D1 read and a KV read (and a log line while a check fails).
+ */
+export const READINESS_CACHE_MS = 5_000;
+
+type Checks = Record<'vault' | 'database' | 'cache', CheckResult>;
+// Per env object: the runtime keeps one per isolate, and a changed configuration is a new one.
+const recentAnswers = new WeakMap<Env, { checks: Checks; at: number }>();
+
+async function runChecks(c: Context<AppEnv>): Promise<Checks> {
   const [vault, database, cache] = await Promise.all([
     withinTime('VAULT_KEY', checkVault(c.env)),
     withinTime('D1 (DB)', checkDatabase(c.env)),
     withinTime('KV (KEY_CACHE)', checkCache(c.env)),
   ]);
   const checks = { vault, database, cache };
-  const ready = vault.ok && database.ok && cache.ok;
-  if (!ready) {
-    const failed = Object.entries(checks).filter(([, result]) => !result.ok);
+  const failed = Object.entries(checks).filter(([, result]) => !result.ok);
+  if (failed.length > 0) {
     logEvent('warn', 'not_ready', { requestId: c.get('requestId'), failed: Object.fromEntries(failed.map(([name, result]) => [name, result.error])) });
   }
+  return checks;
+}
+
+export async function readiness(c: Context<AppEnv>): Promise<Response> {
+  const recent = recentAnswers.get(c.env);
+  const now = Date.now();
+  const checks = recent && now - recent.at < READINESS_CACHE_MS ? recent.checks : await runChecks(c);
+  if (checks !== recent?.checks) recentAnswers.set(c.env, { checks, at: now });
+  const ready = checks.vault.ok && checks.database.ok && checks.cache.ok;
   return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503, { 'cache-control': 'no-store' });
 }
