@@ -26,7 +26,7 @@ const GATEWAY_ANSWERS = {
   412: answer('The virtual key’s budget is spent.'),
   413: answer('Body over 32 MiB.'),
   415: answer('On a key counting tokens or cost: a body that is neither a JSON object nor multipart/form-data.'),
-  429: answer('A rate limit of the virtual key is reached; see Retry-After.'),
+  429: answer('A rate limit of the virtual key is reached, or too many wrong API keys came from this address; see Retry-After.'),
   502: answer('The upstream could not be reached or answered nonsense.'),
   503: answer('The virtual key’s limits ledger could not be reached.'),
   504: answer('The upstream did not answer in time.'),

@@ -36,6 +36,8 @@ const security = [{ bearerAuth: [] }, { portkeyApiKey: [] }];
 function operation(tag: string, op: Operation): JsonSchema {
   const answer = (description: string, name: ComponentName) => ({ description, content: jsonContent(name) });
   const errors = Object.entries(op.errors).map(([status, description]) => [status, answer(description, 'Error')]);
+  // Any authenticated route: an address that sent too many wrong keys (too_many_invalid_api_keys).
+  const throttled = { 429: answer('Too many wrong API keys from this address; see Retry-After.', 'Error') };
   const bodyErrors = op.body
     ? { 413: answer('Body over 64 KiB.', 'Error'), 415: answer('Body not sent as application/json.', 'Error') }
     : {};
@@ -49,7 +51,7 @@ function operation(tag: string, op: Operation): JsonSchema {
     ...(op.body
       ? { requestBody: { required: op.body.required ?? true, description: op.body.description, content: jsonContent(op.body.name) } }
       : {}),
-    responses: { 200: answer(...op.ok), ...Object.fromEntries(errors), ...bodyErrors },
+    responses: { 200: answer(...op.ok), ...Object.fromEntries(errors), ...bodyErrors, ...throttled },
   };
 }
 
