@@ -12,4 +12,9 @@ interface Env {
   ALERT_WEBHOOK_URL?: string;
   /** Signs each budget alert (the Keygate-Signature header), when set. */
   ALERT_WEBHOOK_SECRET?: string;
+  /**
+   * Master-key rotation: comma-separated standard base64 32-byte keys. The first seals, all open.
+   * When set, VAULT_KEY is not read (src/vault/master-key.ts).
+   */
+  VAULT_KEYS?: string;
 }

@@ -79,7 +79,7 @@ async function callProvider(
     throw new KeygateError(
       'internal',
       'virtual_key_unreadable',
-      `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed?`,
+      `The stored credential of virtual key ${record.slug} could not be decrypted. Was VAULT_KEY changed, or its key removed from VAULT_KEYS?`,
     );
   });
   const exchange = await provider.prepareUpstream({

@@ -1,6 +1,6 @@
 // GET /ready, for operators and load balancers (no API key): can this deployment serve requests?
 // `/health` only says the Worker runs; this checks what every request needs:
-// - vault: VAULT_KEY imports as the master key;
+// - vault: every key of VAULT_KEYS (or VAULT_KEY) imports, so a bad old key shows before it is needed;
 // - database: D1 answers, with the migrations this code needs applied;
 // - cache: KV answers.
 // 200 `{status: "ready", checks}` or 503 `{status: "not_ready", checks}`, each failed check with
@@ -9,7 +9,7 @@
 import type { Context } from 'hono';
 import { KeygateError } from '../errors';
 import { failureFields, logEvent } from '../log';
-import { currentMasterKey } from '../vault/master-key';
+import { masterKeyRing } from '../vault/master-key';
 import type { AppEnv } from './context';
 
 /**
@@ -34,11 +34,11 @@ export interface CheckResult {
 
 async function checkVault(env: Env): Promise<CheckResult> {
   try {
-    await currentMasterKey(env);
+    await masterKeyRing(env);
     return { ok: true };
   } catch (error) {
     // KeygateError messages name the setting, never its value.
-    return { ok: false, error: error instanceof KeygateError ? error.message : 'VAULT_KEY could not be imported.' };
+    return { ok: false, error: error instanceof KeygateError ? error.message : 'VAULT_KEYS (or VAULT_KEY) could not be imported.' };
   }
 }
 

@@ -7,7 +7,7 @@
 
 import * as z from 'zod/mini';
 import { open, seal, VaultError } from './crypto';
-import { currentMasterKey, masterKeyLookup } from './master-key';
+import { currentMasterKey, masterKeyLookup, type MasterKeyRing } from './master-key';
 
 export interface SecretOwner {
   workspaceId: string;
@@ -25,7 +25,7 @@ function recordAad(owner: SecretOwner): string {
 }
 
 export async function sealProviderSecret(
-  env: Pick<Env, 'VAULT_KEY'>,
+  env: Pick<Env, 'VAULT_KEY' | 'VAULT_KEYS'>,
   owner: SecretOwner,
   secret: ProviderSecret,
 ): Promise<{ envelope: string; keyId: string }> {
@@ -35,7 +35,7 @@ export async function sealProviderSecret(
 
 /** Opens a key's secret. Call it only on the path that forwards the request, and keep the result local. */
 export async function openProviderSecret(
-  env: Pick<Env, 'VAULT_KEY'>,
+  env: Pick<Env, 'VAULT_KEY' | 'VAULT_KEYS'>,
   owner: SecretOwner,
   envelope: string,
 ): Promise<ProviderSecret> {
@@ -51,4 +51,15 @@ export async function openProviderSecret(
   const parsed = ProviderSecretSchema.safeParse(json);
   if (!parsed.success) throw new VaultError('sealed secret has an unexpected shape');
   return parsed.data;
+}
+
+/**
+ * The same secret sealed again under the ring's current key, with the same AAD: for rotation.
+ * The plaintext stays inside this function and is re-sealed byte for byte. Throws VaultError when
+ * no key of the ring opens the envelope.
+ */
+export async function resealProviderSecret(ring: MasterKeyRing, owner: SecretOwner, envelope: string): Promise<string> {
+  const aad = recordAad(owner);
+  const plaintext = await open((keyId) => ring.keys.find((key) => key.id === keyId), envelope, aad);
+  return seal(ring.current, plaintext, aad);
 }
