@@ -4,6 +4,7 @@ import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { apiKeyRoutes } from './admin/api-keys-routes';
+import { vaultRoutes } from './admin/vault-routes';
 import { virtualKeyRoutes } from './admin/virtual-keys-routes';
 import { workspaceRoutes } from './admin/workspaces-routes';
 import { errorResponse, invalidRequest, KeygateError, quoted } from './errors';
@@ -22,6 +23,7 @@ const ADMIN_ROUTES = {
   '/v1/virtual_keys': virtualKeyRoutes,
   '/v1/api-keys': apiKeyRoutes,
   '/v1/admin/workspaces': workspaceRoutes,
+  '/v1/admin/vault': vaultRoutes,
 } as const;
 const ADMIN_PREFIXES = Object.keys(ADMIN_ROUTES);
 /**

@@ -20,6 +20,7 @@ import {
   VirtualKeyList,
   VirtualKeyObject,
 } from './virtual-key-schemas';
+import { ResealBody, ResealResult, VaultStatusResult } from './vault-schemas';
 import { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceList, WorkspaceObject } from './workspace-schemas';
 
 export type JsonSchema = Record<string, unknown>;
@@ -43,6 +44,9 @@ const COMPONENTS = {
   ApiKeyList: [ApiKeyList, 'output'],
   CreatedApiKey: [CreatedApiKey, 'output'],
   RotatedApiKey: [RotatedApiKey, 'output'],
+  Reseal: [ResealBody, 'input'],
+  ResealResult: [ResealResult, 'output'],
+  VaultStatus: [VaultStatusResult, 'output'],
   Empty: [EmptyResult, 'output'],
   Error: [ErrorObject, 'output'],
 } satisfies Record<string, [z.ZodMiniType, 'input' | 'output']>;

@@ -1,5 +1,6 @@
 // The admin API's operations, for the OpenAPI document: one table per route file
-// (virtual-keys-routes.ts, workspaces-routes.ts, api-keys-routes.ts). test/e2e/openapi-document
+// (virtual-keys-routes.ts, workspaces-routes.ts, api-keys-routes.ts; vault-routes.ts has
+// openapi-vault.ts). test/e2e/openapi-document
 // fails when a route registered there is missing here, or the other way round.
 
 import { API_KEY_SCOPE_FAMILY, type ApiKeyAction, type Scope } from '../auth/scopes';
@@ -23,17 +24,17 @@ interface Operation {
   errors: Partial<Record<ErrorStatus, string>>;
 }
 
-const invalid = { 400: 'Invalid request: the message names the field.' };
-const denied = {
+export const invalid = { 400: 'Invalid request: the message names the field.' };
+export const denied = {
   401: 'Missing, invalid or expired API key.',
   403: 'The API key lacks the scope, or names a workspace it does not act in.',
 };
 
-const needsScope = (scope: Scope) => `Needs the scope \`${scope}\`.`;
+export const needsScope = (scope: Scope) => `Needs the scope \`${scope}\`.`;
 
 const security = [{ bearerAuth: [] }, { portkeyApiKey: [] }];
 
-function operation(tag: string, op: Operation): JsonSchema {
+export function operation(tag: string, op: Operation): JsonSchema {
   const answer = (description: string, name: ComponentName) => ({ description, content: jsonContent(name) });
   const errors = Object.entries(op.errors).map(([status, description]) => [status, answer(description, 'Error')]);
   // Any authenticated route: an address that sent too many wrong keys (too_many_invalid_api_keys).

@@ -8,6 +8,7 @@
 import { componentSchemas, type JsonSchema } from './openapi-components';
 import { gatewayPaths, operationsPaths } from './openapi-gateway';
 import { adminPaths } from './openapi-paths';
+import { vaultPaths } from './openapi-vault';
 
 /** Other spellings src/app.ts mounts the same routes under, which the document does not repeat. */
 export const PATH_ALIASES: Record<string, string> = { '/v1/virtual_keys': '/v1/virtual-keys' };
@@ -29,10 +30,11 @@ export function buildOpenApiDocument(): JsonSchema {
       { name: 'Virtual keys', description: 'Provider credentials behind a slug, with rate limits and budgets.' },
       { name: 'Workspaces', description: 'What virtual keys and workspace API keys belong to.' },
       { name: 'API keys', description: 'Keys for the gateway and this API, each with its scopes.' },
+      { name: 'Vault', description: 'Master-key rotation: what each key seals, and re-sealing under the current key.' },
       { name: 'Gateway', description: 'The OpenAI surface: requests forwarded through a virtual key.' },
       { name: 'Operations', description: 'Checks for operators; no API key.' },
     ],
-    paths: { ...adminPaths(), ...gatewayPaths(), ...operationsPaths() },
+    paths: { ...adminPaths(), ...vaultPaths(), ...gatewayPaths(), ...operationsPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

@@ -186,7 +186,7 @@ export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slu
  * The change is already in D1 when this runs, so a KV failure must not report the change as
  * failed. The stale copy then expires on its own (docs/storage.md); the failure is logged.
  */
-async function evictFromCache(env: Env, slug: string): Promise<void> {
+export async function evictFromCache(env: Env, slug: string): Promise<void> {
   isolateRecords.evict(slug);
   try {
     await evictCachedVirtualKey(env.KEY_CACHE, slug);

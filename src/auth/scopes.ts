@@ -24,19 +24,21 @@ export const SCOPES = [
   ...Object.values(API_KEY_SCOPE_FAMILY).flatMap((family) => API_KEY_ACTIONS.map((action) => `${family}.${action}` as const)),
   'analytics.view',
   'audit_logs.list',
+  'vault.manage',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
 
 /**
  * Scopes only an organisation key may hold: they act on the whole organisation (new workspaces,
- * removing one, organisation keys, the organisation's audit log).
+ * removing one, organisation keys, the organisation's audit log, the vault's master keys).
  */
 export const ORGANISATION_ONLY_SCOPES: ReadonlySet<Scope> = new Set<Scope>([
   'workspaces.create',
   'workspaces.delete',
   ...API_KEY_ACTIONS.map((action) => `organisation_service_api_keys.${action}` as const),
   'audit_logs.list',
+  'vault.manage',
 ]);
 
 /** The scope that lets a caller do `action` to API keys of `type`. */
