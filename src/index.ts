@@ -8,8 +8,9 @@ export { KeyLedger } from './limits/key-ledger';
 
 const app = createApp();
 
-/** Records one Cron run re-seals at most: a rotation finishes without anyone calling the route. */
-export const SCHEDULED_RESEAL_LIMIT = 500;
+// Records one Cron run re-seals at most: a rotation finishes without anyone calling the route.
+// Not exported: workerd accepts only handlers and classes as the entry module's exports.
+const SCHEDULED_RESEAL_LIMIT = 500;
 
 export default {
   fetch: (request, env, context) => app.fetch(request, env, context),
