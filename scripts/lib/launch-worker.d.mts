@@ -5,4 +5,11 @@ export interface LaunchedKeygate {
   close(): Promise<void>;
 }
 export function launchScript(options: { script: string; vars?: Record<string, string>; port?: number }): Promise<{ url: string; close(): Promise<void> }>;
-export function launchKeygate(options?: { vars?: Record<string, string>; port?: number }): Promise<LaunchedKeygate>;
+export function launchKeygate(options?: {
+  vars?: Record<string, string>;
+  port?: number;
+  bundleDir?: string;
+  persist?: { d1: string; kv: string };
+  migrate?: boolean;
+}): Promise<LaunchedKeygate>;
+export function buildWorker(outdir: string, options?: { minify?: boolean }): Promise<string>;

@@ -35,8 +35,11 @@ function parseWranglerToml(text) {
   return { compatibilityDate, compatibilityFlags, vars };
 }
 
-/** Builds with `wrangler deploy --dry-run`, so what runs is exactly what would deploy. */
-async function buildWorker(outdir, { minify = true } = {}) {
+/**
+ * Builds with `wrangler deploy --dry-run`, so what runs is exactly what would deploy. Exported
+ * for tests that launch one bundle several times (`bundleDir`).
+ */
+export async function buildWorker(outdir, { minify = true } = {}) {
   // node_modules/.bin/wrangler starts with `#!/usr/bin/env node`; putting this process's Node first
   // on PATH makes it run on the same (new enough) Node as the caller, whatever the system has.
   const env = {
@@ -110,8 +113,13 @@ async function staticAssets(compatibilityDate) {
  * Durable Object storage in memory instead of on local disk; `minify: false` builds readable code
  * (for profiles) instead of what deploys; `bundleDir` runs a bundle built before (by
  * `wrangler deploy --dry-run --outdir <dir>`) instead of building one, and leaves it in place.
+ *
+ * A relaunch with new secrets (a deploy of a changed VAULT_KEYS, say) keeps its data with
+ * `persist: { d1, kv }`: directories for D1 and KV that outlive the launch (the caller removes
+ * them). A launch onto a D1 directory whose migrations are applied passes `migrate: false`; a new
+ * `kv` directory starts with an empty cache, as if every cached entry had expired.
  */
-export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false, minify = true, bundleDir } = {}) {
+export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false, minify = true, bundleDir, persist, migrate = true } = {}) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
   const bindings = {
     ...toml.vars,
@@ -131,6 +139,8 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
       port,
       // Only `npm run profile` sets this: V8's inspector, for CPU profiles of the running Worker.
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
+      // Persistence is one of Miniflare's shared options, not a Worker's.
+      ...(persist ? { d1Persist: persist.d1, kvPersist: persist.kv } : {}),
       workers: [
         {
           name: 'keygate',
@@ -140,7 +150,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
           modulesRoot: outdir,
           compatibilityDate,
           compatibilityFlags: toml.compatibilityFlags,
-          // Unpersisted storage: every launch starts empty, and nothing is left behind.
+          // Unpersisted storage unless `persist` names directories: every launch starts empty.
           kvNamespaces: ['KEY_CACHE'],
           d1Databases: ['DB'],
           durableObjects: { KEY_LEDGER: { className: 'KeyLedger', useSQLite: true } },
@@ -152,7 +162,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
       ],
     });
     const url = await mf.ready;
-    await applyMigrations(await mf.getD1Database('DB'));
+    if (migrate) await applyMigrations(await mf.getD1Database('DB'));
     return {
       url: url.origin,
       adminApiKey: bindings.ADMIN_API_KEY,
