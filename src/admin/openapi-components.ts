@@ -20,7 +20,8 @@ import {
   VirtualKeyList,
   VirtualKeyObject,
 } from './virtual-key-schemas';
-import { ResealBody, ResealResult, VaultStatusResult } from './vault-schemas';
+import { ResealResult, VaultStatusResult } from './vault-answers';
+import { ResealBody } from './vault-schemas';
 import { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceList, WorkspaceObject } from './workspace-schemas';
 
 export type JsonSchema = Record<string, unknown>;
