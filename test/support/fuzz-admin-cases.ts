@@ -177,6 +177,8 @@ interface Template {
 const segments = (...parts: Array<fc.Arbitrary<Str | Raw>>) => fc.tuple(...parts).map((list) => [...list]);
 const none = fc.constant<Array<Str | Raw>>([]);
 
+const resealBody = objectOf([{ name: 'limit', value: fc.oneof(fc.integer({ min: -2, max: 1_002 }), fc.double({ min: 0, max: 10 })) }]);
+
 const TEMPLATES: Template[] = [
   ...['/v1/virtual-keys', '/v1/virtual_keys'].flatMap((path): Template[] => [
     { route: path, path, segments: none, methods: ['POST', 'GET'], body: { methods: ['POST'], object: createVirtualKey }, listed: true },
@@ -206,6 +208,14 @@ const TEMPLATES: Template[] = [
     segments: segments(workspace),
     methods: ['GET', 'PUT', 'DELETE'],
     body: { methods: ['PUT'], object: updateWorkspace },
+  },
+  { route: '/v1/admin/vault', path: '/v1/admin/vault', segments: none, methods: ['GET'] },
+  {
+    route: '/v1/admin/vault/reseal',
+    path: '/v1/admin/vault',
+    segments: segments(fc.constant('reseal')),
+    methods: ['POST'],
+    body: { methods: ['POST'], object: resealBody },
   },
   { route: '/v1/admin/{any}', path: '/v1/admin', segments: segments(anySegment), methods: ['GET', 'POST'] },
   { route: '/v1/admin/users/{any}', path: '/v1/admin/users', segments: segments(anySegment), methods: ['GET', 'DELETE'] },
