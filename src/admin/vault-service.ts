@@ -31,8 +31,9 @@ export async function resealSecrets(env: Env, limit: number): Promise<ResealOutc
   const ring = await masterKeyRing(env);
   const outcome = { resealed: 0, skipped: 0, unreadable: 0 };
   let afterId = '';
-  for (let page = 0; page < MAX_PAGES && outcome.resealed < limit; page++) {
-    const candidates = await findSealedWithOtherKey(env.DB, ring.current.id, afterId, limit - outcome.resealed);
+  const olderKeyIds = ring.keys.filter((key) => key.id !== ring.current.id).map((key) => key.id);
+  for (let page = 0; page < MAX_PAGES && outcome.resealed < limit && olderKeyIds.length > 0; page++) {
+    const candidates = await findSealedWithOtherKey(env.DB, olderKeyIds, afterId, limit - outcome.resealed);
     if (candidates.length === 0) break;
     afterId = candidates[candidates.length - 1]!.id;
     const resealed: Array<{ sealed: SealedSecret; envelope: string }> = [];

@@ -36,13 +36,18 @@ function sealedFromRow(row: unknown): SealedSecret {
   };
 }
 
-/** Up to `limit` keys sealed by another key than `currentKeyId`, in id order after `afterId`. */
-export async function findSealedWithOtherKey(db: D1Database, currentKeyId: string, afterId: string, limit: number): Promise<SealedSecret[]> {
+/**
+ * Keys sealed by one of `keyIds` (the ring's older keys), in id order after `afterId`. A key sealed
+ * by a master key missing from the ring is never a candidate: no re-seal can open it, and reading
+ * it every time would let enough of them hold the rest of the table back for good.
+ */
+export async function findSealedWithOtherKey(db: D1Database, keyIds: readonly string[], afterId: string, limit: number): Promise<SealedSecret[]> {
   const { results } = await db
     .prepare(
-      'SELECT id, workspace_id, slug, revision, secret_envelope, secret_key_id FROM virtual_keys WHERE secret_key_id != ?1 AND id > ?2 ORDER BY id LIMIT ?3',
+      `SELECT id, workspace_id, slug, revision, secret_envelope, secret_key_id FROM virtual_keys
+       WHERE secret_key_id IN (SELECT value FROM json_each(?1)) AND id > ?2 ORDER BY id LIMIT ?3`,
     )
-    .bind(currentKeyId, afterId, limit)
+    .bind(JSON.stringify(keyIds), afterId, limit)
     .all();
   return results.map(sealedFromRow);
 }
