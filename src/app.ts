@@ -4,11 +4,13 @@ import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { apiKeyRoutes } from './admin/api-keys-routes';
+import { auditLogRoutes } from './admin/audit-logs-routes';
 import { vaultRoutes } from './admin/vault-routes';
 import { virtualKeyRoutes } from './admin/virtual-keys-routes';
 import { workspaceRoutes } from './admin/workspaces-routes';
 import { errorResponse, invalidRequest, KeygateError, quoted } from './errors';
 import { gatewayRoutes } from './gateway/routes';
+import { recordRefusal, sealAuditLogAfterChange } from './http/audit-middleware';
 import { authenticate } from './http/authenticate';
 import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from './http/body-limit';
 import type { AppEnv } from './http/context';
@@ -24,13 +26,14 @@ const ADMIN_ROUTES = {
   '/v1/api-keys': apiKeyRoutes,
   '/v1/admin/workspaces': workspaceRoutes,
   '/v1/admin/vault': vaultRoutes,
+  '/v1/audit-logs': auditLogRoutes,
 } as const;
 const ADMIN_PREFIXES = Object.keys(ADMIN_ROUTES);
 /**
  * Prefixes that are Keygate's own, with or without routes yet (Portkey's users and invites, the
  * audit log, analytics): a path there that matches no route is a 404, and never reaches a provider.
  */
-const RESERVED_PREFIXES = ['/v1/admin', '/v1/audit-logs', '/v1/analytics'];
+const RESERVED_PREFIXES = ['/v1/admin', '/v1/analytics'];
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -43,6 +46,10 @@ export function createApp() {
   for (const prefix of [...ADMIN_PREFIXES, ...RESERVED_PREFIXES]) {
     app.use(prefix, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
     app.use(`${prefix}/*`, limitBodySize(ADMIN_BODY_LIMIT_BYTES));
+  }
+  for (const prefix of ADMIN_PREFIXES) {
+    app.use(prefix, sealAuditLogAfterChange());
+    app.use(`${prefix}/*`, sealAuditLogAfterChange());
   }
   for (const [prefix, routes] of Object.entries(ADMIN_ROUTES)) app.route(prefix, routes());
   // An admin path must not fall through to the gateway: a route it has, with a method it lacks,
@@ -63,6 +70,7 @@ export function createApp() {
   app.notFound(routeNotFound);
   app.onError((error, c) => {
     if (error instanceof KeygateError) {
+      if (isAdminPath(c.req.path)) recordRefusal(c, error);
       if (error.kind === 'internal') logEvent('error', error.code, { requestId: c.get('requestId'), message: quoted(error.message, 200) });
       return errorResponse(error);
     }
@@ -76,6 +84,10 @@ export function createApp() {
   });
 
   return app;
+}
+
+function isAdminPath(path: string): boolean {
+  return ADMIN_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function routeNotFound(c: Context<AppEnv>): Response {

@@ -4,6 +4,7 @@ import { createApp } from './app';
 import { resealSecrets } from './admin/vault-service';
 import { failureFields, logEvent } from './log';
 
+export { AuditChain } from './audit/audit-chain';
 export { KeyLedger } from './limits/key-ledger';
 
 const app = createApp();
@@ -18,7 +19,7 @@ export default {
   // The run is awaited, not handed to waitUntil: the handler's promise is what keeps it alive.
   async scheduled(controller, env, _context) {
     try {
-      const outcome = await resealSecrets(env, SCHEDULED_RESEAL_LIMIT);
+      const outcome = await resealSecrets(env, SCHEDULED_RESEAL_LIMIT, null);
       // A quiet run (nothing left, nothing unreadable) logs nothing worth reading every 5 minutes.
       if (outcome.resealed + outcome.skipped + outcome.remaining > 0) {
         logEvent(outcome.unreadable > 0 ? 'warn' : 'info', 'vault_reseal', { cron: controller.cron, ...outcome });

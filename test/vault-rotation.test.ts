@@ -53,6 +53,11 @@ async function chatThrough(slug: string, overrides: Record<string, unknown>): Pr
   return (await chat({ model: 'gpt-4o-mini' }, { 'x-portkey-virtual-key': slug }, overrides)).status;
 }
 
+/** Drops a foreign key's audit chain key, so the tests after one that used it start clean. */
+async function forgetChainKey(keyId: string): Promise<void> {
+  await env.DB.prepare('DELETE FROM audit_chain_keys WHERE key_id = ?1').bind(keyId).run();
+}
+
 async function idsOf(overrides: Record<string, unknown>): Promise<string> {
   return (await status(overrides)).current_key_id;
 }
@@ -103,11 +108,12 @@ describe('rotation with mixed key ids', () => {
     await expectError(await chat({ model: 'gpt-4o-mini' }, { 'x-portkey-virtual-key': sealedNew }), 500, 'virtual_key_unreadable');
     expect(await env.DB.prepare('SELECT secret_key_id FROM virtual_keys WHERE slug = ?1').bind(sealedNew).first('secret_key_id')).toBe(newId);
 
+    // Each key also produces the audit chain key of the records made under it.
     expect(await status(ROTATED)).toEqual({
       current_key_id: newId,
       keys: [
-        { id: newId, records: 1, in_ring: true, current: true },
-        { id: oldId, records: 3, in_ring: true, current: false },
+        { id: newId, records: 2, in_ring: true, current: true },
+        { id: oldId, records: 4, in_ring: true, current: false },
       ],
     });
 
@@ -118,8 +124,9 @@ describe('rotation with mixed key ids', () => {
     expect(await reseal(ROTATED, {})).toEqual({ resealed: 0, skipped: 0, unreadable: 0, remaining: 0, current_key_id: newId });
 
     const after = await status(ROTATED);
+    // Four secrets, its own audit chain key, and the old one now sealed under it.
     expect(after.keys).toEqual([
-      { id: newId, records: 4, in_ring: true, current: true },
+      { id: newId, records: 6, in_ring: true, current: true },
       { id: oldId, records: 0, in_ring: true, current: false },
     ]);
     // The old key can go: every secret opens with the new key alone.
@@ -132,14 +139,16 @@ describe('rotation with mixed key ids', () => {
     const foreignId = await idsOf({ VAULT_KEYS: FOREIGN });
     const stranded = await createVirtualKey({ name: 'foreign' }, { VAULT_KEYS: FOREIGN });
     const answer = await reseal(ROTATED);
-    expect(answer).toMatchObject({ resealed: 0, unreadable: 0, remaining: 1 });
+    // The secret, and the audit chain key of the create's record: only the foreign key gives either.
+    expect(answer).toMatchObject({ resealed: 0, unreadable: 0, remaining: 2 });
     const shown = await status(ROTATED);
-    expect(shown.keys).toContainEqual({ id: foreignId, records: 1, in_ring: false, current: false });
+    expect(shown.keys).toContainEqual({ id: foreignId, records: 2, in_ring: false, current: false });
     // A damaged envelope under a key of the ring is unreadable too.
     await env.DB.prepare("UPDATE virtual_keys SET secret_envelope = secret_envelope || 'AA' WHERE slug = ?1").bind(stranded).run();
     await env.DB.prepare('UPDATE virtual_keys SET secret_key_id = ?2 WHERE slug = ?1').bind(stranded, await idsOf({})).run();
-    expect(await reseal(ROTATED)).toMatchObject({ resealed: 0, unreadable: 1, remaining: 1 });
+    expect(await reseal(ROTATED)).toMatchObject({ resealed: 0, unreadable: 1, remaining: 2 });
     await env.DB.prepare('DELETE FROM virtual_keys WHERE slug = ?1').bind(stranded).run();
+    await forgetChainKey(foreignId);
   });
 
   it('is never held back by records sealed outside the ring, however many sort first', async () => {
@@ -154,6 +163,7 @@ describe('rotation with mixed key ids', () => {
     expect(answer.resealed).toBe(1);
     expect(await chatThrough(slug, { VAULT_KEYS: NEW })).toBe(200);
     await env.DB.prepare('DELETE FROM virtual_keys WHERE slug IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(foreignSlugs)).run();
+    await forgetChainKey(await idsOf({ VAULT_KEYS: FOREIGN }));
   });
 
   it('skips a record whose revision moved after it was read, and the next run re-seals it', async () => {

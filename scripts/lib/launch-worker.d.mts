@@ -9,7 +9,7 @@ export function launchKeygate(options?: {
   vars?: Record<string, string>;
   port?: number;
   bundleDir?: string;
-  persist?: { d1: string; kv: string };
+  persist?: { d1: string; kv: string; durableObjects?: string };
   migrate?: boolean;
 }): Promise<LaunchedKeygate>;
 export function buildWorker(outdir: string, options?: { minify?: boolean }): Promise<string>;

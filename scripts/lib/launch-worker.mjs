@@ -115,8 +115,8 @@ async function staticAssets(compatibilityDate) {
  * `wrangler deploy --dry-run --outdir <dir>`) instead of building one, and leaves it in place.
  *
  * A relaunch with new secrets (a deploy of a changed VAULT_KEYS, say) keeps its data with
- * `persist: { d1, kv }`: directories for D1 and KV that outlive the launch (the caller removes
- * them). A launch onto a D1 directory whose migrations are applied passes `migrate: false`; a new
+ * `persist: { d1, kv, durableObjects? }`: directories for D1, KV and Durable Object storage that
+ * outlive the launch (the caller removes them). A launch onto a D1 directory whose migrations are applied passes `migrate: false`; a new
  * `kv` directory starts with an empty cache, as if every cached entry had expired.
  */
 export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false, minify = true, bundleDir, persist, migrate = true } = {}) {
@@ -140,7 +140,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
       // Only `npm run profile` sets this: V8's inspector, for CPU profiles of the running Worker.
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
       // Persistence is one of Miniflare's shared options, not a Worker's.
-      ...(persist ? { d1Persist: persist.d1, kvPersist: persist.kv } : {}),
+      ...(persist ? { d1Persist: persist.d1, kvPersist: persist.kv, ...(persist.durableObjects ? { durableObjectsPersist: persist.durableObjects } : {}) } : {}),
       workers: [
         {
           name: 'keygate',
@@ -153,7 +153,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
           // Unpersisted storage unless `persist` names directories: every launch starts empty.
           kvNamespaces: ['KEY_CACHE'],
           d1Databases: ['DB'],
-          durableObjects: { KEY_LEDGER: { className: 'KeyLedger', useSQLite: true } },
+          durableObjects: { KEY_LEDGER: { className: 'KeyLedger', useSQLite: true }, AUDIT_CHAIN: { className: 'AuditChain', useSQLite: true } },
           // Only the benchmark sets this, to show what the ledger costs without local disk commits.
           ...(ledgerInMemory ? { unsafeEphemeralDurableObjects: true } : {}),
           bindings,

@@ -1,5 +1,5 @@
 // Zod schemas for /v1/api-keys (Portkey's paths, fields and shapes): validation, types and the
-// OpenAPI document.
+// OpenAPI document. What the fields mean is in api-key-docs.ts, out of the Worker's bundle.
 
 import * as z from 'zod/mini';
 import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
@@ -21,30 +21,27 @@ const scopes = z
   );
 
 /** An id from the caller's own identity system: opaque to Keygate. */
-const userId = z
+export const userId = z
   .string()
-  .check(
-    z.regex(/^[A-Za-z0-9._@:|+=-]{1,128}$/, 'must be 1 to 128 characters: letters, digits and . _ @ : | + = -'),
-    z.meta({ example: 'c3d4e5f6-a7b8-4c7d-8e1f-2a3b4c5d6e7f' }),
-  );
+  .check(z.regex(/^[A-Za-z0-9._@:|+=-]{1,128}$/, 'must be 1 to 128 characters: letters, digits and . _ @ : | + = -'));
 
 const shortString = z.string().check(z.maxLength(128));
 
 /** Fields the SDK or a full object may carry that name what can't change. */
 const identityFields = {
-  type: z.optional(z.enum(['organisation', 'workspace'])).check(z.describe('Accepted when it agrees with the path.')),
-  'sub-type': z.optional(z.enum(['service', 'user'])).check(z.describe('Accepted when it agrees with the path.')),
-  organisation_id: z.optional(shortString).check(z.describe('This deployment’s organisation; another is refused.')),
+  type: z.optional(z.enum(['organisation', 'workspace'])),
+  'sub-type': z.optional(z.enum(['service', 'user'])),
+  organisation_id: z.optional(shortString),
 };
 
 export const CreateApiKeyBody = acceptingBothSpellings(
   z.strictObject({
-    name: resourceName.check(z.meta({ example: 'checkout-service' })),
+    name: resourceName(),
     description,
-    workspace_id: workspaceIdField.check(z.describe('Required for workspace keys.')),
-    user_id: z.optional(userId).check(z.describe('Required for user keys; an opaque id of your own.')),
+    workspace_id: workspaceIdField(),
+    user_id: z.optional(userId),
     scopes,
-    expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key gets 401 api_key_expired.')),
+    expires_at: z.nullish(futureTimestamp),
     defaults: z.nullish(DefaultsInput),
     ...identityFields,
   }),
@@ -52,14 +49,14 @@ export const CreateApiKeyBody = acceptingBothSpellings(
 
 export const UpdateApiKeyBody = acceptingBothSpellings(
   z.strictObject({
-    id: z.optional(shortString).check(z.describe('The SDK leaves it in the body; it must match the path.')),
-    name: z.optional(resourceName),
+    id: z.optional(shortString),
+    name: z.optional(resourceName()),
     description,
     scopes: z.optional(scopes),
-    expires_at: z.nullish(futureTimestamp).check(z.describe('null removes the expiry.')),
+    expires_at: z.nullish(futureTimestamp),
     defaults: z.nullish(DefaultsInput),
-    workspace_id: z.nullish(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
-    user_id: z.nullish(shortString).check(z.describe('Can’t change; accepted when unchanged.')),
+    workspace_id: z.nullish(shortString),
+    user_id: z.nullish(shortString),
     ...identityFields,
   }),
 );
@@ -78,17 +75,17 @@ export const CreateApiKeyParams = z.object({
   subType: z.enum(['service', 'user']),
 });
 
-export const ApiKeyParams = z.object({ id: z.string().check(z.meta({ example: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' })) });
+export const ApiKeyParams = z.object({ id: z.string() });
 
 export const ApiKeyListQuery = z.object({
   ...pageFields,
-  workspace_id: workspaceIdField,
-  workspaceId: workspaceIdField.check(z.describe('Another spelling of workspace_id.')),
+  workspace_id: workspaceIdField(),
+  workspaceId: workspaceIdField(),
 });
 
 export const ApiKeyObject = z.object({
   id: z.string(),
-  key: z.string().check(z.describe('Masked: at most the last 4 characters.')),
+  key: z.string(),
   name: z.string(),
   description: z.nullable(z.string()),
   type: z.enum(API_KEY_TYPES),
@@ -101,7 +98,7 @@ export const ApiKeyObject = z.object({
   created_at: z.string(),
   last_updated_at: z.string(),
   expires_at: z.nullable(z.string()),
-  last_used_at: z.nullable(z.string()).check(z.describe('May lag by up to a minute.')),
+  last_used_at: z.nullable(z.string()),
   object: z.literal('api-key'),
 });
 
@@ -109,12 +106,12 @@ export const ApiKeyList = z.object({ object: z.literal('list'), total: z.number(
 
 export const CreatedApiKey = z.object({
   id: z.string(),
-  key: z.string().check(z.describe('The key itself, shown this once and never again.')),
+  key: z.string(),
   object: z.literal('api-key'),
 });
 
 export const RotatedApiKey = z.object({
   id: z.string(),
-  key: z.string().check(z.describe('The new key, shown this once.')),
-  key_transition_expires_at: z.string().check(z.describe('When the previous key stops working.')),
+  key: z.string(),
+  key_transition_expires_at: z.string(),
 });

@@ -6,6 +6,7 @@
 //   learn the secret of) a key holding scopes it lacks;
 // - a workspace key can't hold an organisation-only scope (400).
 
+import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { assertScope, namedWorkspace, type Principal } from '../auth/principal';
 import { apiKeyScope, API_KEY_TYPES, ORGANISATION_ONLY_SCOPES, type ApiKeyAction, type ApiKeyType, type Scope } from '../auth/scopes';
@@ -113,7 +114,13 @@ function checkUserActs(principal: Principal, type: ApiKeyType, userId: string | 
   }
 }
 
-export async function createApiKey(env: Env, principal: Principal, type: ApiKeyType, input: CreateInput): Promise<{ id: string; key: string }> {
+export async function createApiKey(
+  env: Env,
+  principal: Principal,
+  type: ApiKeyType,
+  input: CreateInput,
+  audit: AuditRequest,
+): Promise<{ id: string; key: string }> {
   checkIdentityFields(principal, type, input);
   assertScope(principal, apiKeyScope(type, 'create'));
   if (type === 'organisation-service' && principal.workspaceId !== null) {
@@ -151,7 +158,8 @@ export async function createApiKey(env: Env, principal: Principal, type: ApiKeyT
     createdAt: now,
     updatedAt: now,
   };
-  if (!(await insertApiKey(env.DB, record, token.digest))) {
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'api_key', action: 'create', resource_id: record.id, workspace_id: workspaceId });
+  if (!(await auditedWrite(() => insertApiKey(env.DB, record, token.digest, auditRecord)))) {
     throw invalidRequest('workspace_not_found', 'workspace_id names no workspace; list them with GET /v1/admin/workspaces.', 'workspace_id');
   }
   return { id: record.id, key: token.key };
@@ -188,7 +196,7 @@ export async function listVisibleApiKeys(env: Env, principal: Principal, query: 
   return { object: 'list' as const, total: page.total, data: page.records.map(toApiKeyObject) };
 }
 
-export async function updateApiKeyById(env: Env, principal: Principal, id: string, input: UpdateInput): Promise<void> {
+export async function updateApiKeyById(env: Env, principal: Principal, id: string, input: UpdateInput, audit: AuditRequest): Promise<void> {
   if (input.id !== undefined && input.id !== id) throw invalidRequest('id_mismatch', 'id in the body differs from the id in the path.', 'id');
   const current = await findVisibleApiKey(env, principal, id, 'update');
   checkIdentityFields(principal, current.type, input);
@@ -200,36 +208,39 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
   checkCanManage(principal, current);
   if (input.scopes) checkGrantedScopes(principal, current.type, input.scopes);
   const expiresAt = boundedExpiry(principal, input.expires_at, false);
-  const changed = await updateApiKey(env.DB, current.id, current.revision, {
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'api_key', action: 'update', resource_id: current.id, workspace_id: current.workspaceId });
+  const changes = {
     name: input.name ?? current.name,
     description: input.description === undefined ? current.description : input.description,
     scopes: input.scopes ?? current.scopes,
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
     expiresAt: expiresAt === undefined ? current.expiresAt : expiresAt,
     updatedAt: new Date().toISOString(),
-  });
-  if (!changed) {
+  };
+  if (!(await auditedWrite(() => updateApiKey(env.DB, current.id, current.revision, changes, auditRecord)))) {
     await findVisibleApiKey(env, principal, id, 'update'); // 404 if it was deleted meanwhile
     throw new KeygateError('conflict', 'concurrent_update', 'The API key was changed by another request; read it again and retry.');
   }
   await evictApiKey(env, await credentialDigests(env.DB, current.id));
 }
 
-export async function deleteApiKeyById(env: Env, principal: Principal, id: string): Promise<void> {
+export async function deleteApiKeyById(env: Env, principal: Principal, id: string, audit: AuditRequest): Promise<void> {
   const current = await findVisibleApiKey(env, principal, id, 'delete');
-  const deleted = await deleteApiKey(env.DB, current.id);
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'api_key', action: 'delete', resource_id: current.id, workspace_id: current.workspaceId });
+  const deleted = await auditedWrite(() => deleteApiKey(env.DB, current.id, auditRecord));
   // Every credential the delete removed, including one a racing rotation had just added.
   await evictApiKey(env, deleted.digests);
   if (!deleted.found) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
 }
 
-export async function rotateApiKeyById(env: Env, principal: Principal, id: string, input: z.infer<typeof RotateApiKeyBody>) {
+export async function rotateApiKeyById(env: Env, principal: Principal, id: string, input: z.infer<typeof RotateApiKeyBody>, audit: AuditRequest) {
   const current = await findVisibleApiKey(env, principal, id, 'rotate');
   checkCanManage(principal, current);
   const token = await newApiKeyToken();
   const now = Date.now();
   const transitionEndsAt = new Date(now + (input.key_transition_period_ms ?? MIN_TRANSITION_MS)).toISOString();
-  const rotated = await rotateApiKey(env.DB, current.id, token, new Date(now).toISOString(), transitionEndsAt);
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'api_key', action: 'rotate', resource_id: current.id, workspace_id: current.workspaceId });
+  const rotated = await auditedWrite(() => rotateApiKey(env.DB, current.id, token, new Date(now).toISOString(), transitionEndsAt, auditRecord));
   if (!rotated.found) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
   // Cached copies of the credential now in transition don't know it has begun.
   await evictApiKey(env, rotated.endingDigests);

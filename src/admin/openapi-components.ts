@@ -11,6 +11,10 @@ import {
   RotatedApiKey,
   UpdateApiKeyBody,
 } from './api-key-schemas';
+import { apiKeyDocs } from './api-key-docs';
+import { AuditChainVerification, AuditLogList, AuditLogRecord } from './audit-log-answers';
+import { auditLogDocs } from './audit-log-docs';
+import { applyDocs, schema } from './openapi-docs';
 import { EmptyResult, ErrorObject } from './shared-schemas';
 import {
   CreateVirtualKeyBody,
@@ -20,8 +24,10 @@ import {
   VirtualKeyList,
   VirtualKeyObject,
 } from './virtual-key-schemas';
-import { ResealResult, VaultStatusResult } from './vault-answers';
+import { ResealResult, VaultStatusResult, vaultDocs } from './vault-answers';
 import { ResealBody } from './vault-schemas';
+import { virtualKeyDocs } from './virtual-key-docs';
+import { workspaceDocs } from './workspace-docs';
 import { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceList, WorkspaceObject } from './workspace-schemas';
 
 export type JsonSchema = Record<string, unknown>;
@@ -48,14 +54,32 @@ const COMPONENTS = {
   Reseal: [ResealBody, 'input'],
   ResealResult: [ResealResult, 'output'],
   VaultStatus: [VaultStatusResult, 'output'],
+  AuditLogRecord: [AuditLogRecord, 'output'],
+  AuditLogList: [AuditLogList, 'output'],
+  AuditChainVerification: [AuditChainVerification, 'output'],
   Empty: [EmptyResult, 'output'],
   Error: [ErrorObject, 'output'],
 } satisfies Record<string, [z.ZodMiniType, 'input' | 'output']>;
 
 export type ComponentName = keyof typeof COMPONENTS;
 
-export function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+/** The fields' descriptions and examples, which the schema modules leave out of the Worker (see openapi-docs.ts). */
+const DOCS = [
+  ...virtualKeyDocs,
+  ...workspaceDocs,
+  ...apiKeyDocs,
+  ...vaultDocs,
+  ...auditLogDocs,
+  ...schema(EmptyResult, 'An empty object: the change is made.'),
+];
+let documented = false;
+
+export function jsonSchema(target: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
+  if (!documented) {
+    applyDocs(DOCS);
+    documented = true;
+  }
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(target, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
 
@@ -67,8 +91,13 @@ export function componentSchemas(): Record<ComponentName, JsonSchema> {
 
 export const jsonContent = (name: ComponentName) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } });
 
-/** Each field of an object schema as an OpenAPI parameter. */
+/** Each field of an object schema as an OpenAPI parameter; a query parameter is required when the schema requires it. */
 export function parameters(schema: z.ZodMiniObject, where: 'query' | 'path'): JsonSchema[] {
-  const properties = (jsonSchema(schema, 'input').properties ?? {}) as Record<string, JsonSchema>;
-  return Object.entries(properties).map(([name, property]) => ({ name, in: where, required: where === 'path', schema: property }));
+  const { properties = {}, required = [] } = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.includes(name),
+    schema: property,
+  }));
 }

@@ -1,6 +1,6 @@
 // The admin API's operations, for the OpenAPI document: one table per route file
 // (virtual-keys-routes.ts, workspaces-routes.ts, api-keys-routes.ts; vault-routes.ts has
-// openapi-vault.ts). test/e2e/openapi-document
+// openapi-vault.ts, audit-logs-routes.ts openapi-audit.ts). test/e2e/openapi-document
 // fails when a route registered there is missing here, or the other way round.
 
 import { API_KEY_SCOPE_FAMILY, type ApiKeyAction, type Scope } from '../auth/scopes';
@@ -9,7 +9,7 @@ import { jsonContent, parameters, type ComponentName, type JsonSchema } from './
 import { ListQuery, SlugParams } from './virtual-key-schemas';
 import { WorkspaceListQuery, WorkspaceParams } from './workspace-schemas';
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 503;
 
 interface Operation {
   operationId: string;
@@ -28,6 +28,11 @@ export const invalid = { 400: 'Invalid request: the message names the field.' };
 export const denied = {
   401: 'Missing, invalid or expired API key.',
   403: 'The API key lacks the scope, or names a workspace it does not act in.',
+};
+
+/** Any change: its D1 batch holds the change and its audit record (src/audit/audit-log.ts). */
+export const unavailable = {
+  503: 'The change could not be stored together with its audit record (audit_log_unavailable): nothing was applied; try again.',
 };
 
 export const needsScope = (scope: Scope) => `Needs the scope \`${scope}\`.`;
@@ -69,7 +74,7 @@ function virtualKeyPaths() {
         notes: 'A workspace key creates in its own workspace; an organisation key in workspace_id, or the default one.',
         body: { name: 'CreateVirtualKey', description: 'The key to store' },
         ok: ['Created', 'VirtualKeySlug'],
-        errors: { ...invalid, ...denied },
+        errors: { ...invalid, ...denied, ...unavailable },
       }),
       get: operation(tag, {
         operationId: 'listVirtualKeys',
@@ -96,7 +101,7 @@ function virtualKeyPaths() {
         parameters: slug,
         body: { name: 'UpdateVirtualKey', description: 'Fields to change' },
         ok: ['Updated', 'VirtualKeySlug'],
-        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.' },
+        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.', ...unavailable },
       }),
       delete: operation(tag, {
         operationId: 'deleteVirtualKey',
@@ -104,7 +109,7 @@ function virtualKeyPaths() {
         needs: needsScope('virtual_keys.delete'),
         parameters: slug,
         ok: ['Deleted', 'Deleted'],
-        errors: { ...invalid, ...denied, ...missing },
+        errors: { ...invalid, ...denied, ...missing, ...unavailable },
       }),
     },
   };
@@ -123,7 +128,7 @@ function workspacePaths() {
         notes: 'Only organisation keys can hold it.',
         body: { name: 'CreateWorkspace', description: 'The workspace to create' },
         ok: ['Created', 'Workspace'],
-        errors: { ...invalid, ...denied, 409: 'No free workspace id could be drawn; try again.' },
+        errors: { ...invalid, ...denied, 409: 'No free workspace id could be drawn; try again.', ...unavailable },
       }),
       get: operation(tag, {
         operationId: 'listWorkspaces',
@@ -151,7 +156,7 @@ function workspacePaths() {
         parameters: workspaceId,
         body: { name: 'UpdateWorkspace', description: 'Fields to change' },
         ok: ['Updated', 'Empty'],
-        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.' },
+        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.', ...unavailable },
       }),
       delete: operation(tag, {
         operationId: 'deleteWorkspace',
@@ -160,7 +165,12 @@ function workspacePaths() {
         notes: 'Only organisation keys can hold it. A body, as the Portkey SDK sends one, is ignored.',
         parameters: workspaceId,
         ok: ['Deleted', 'Empty'],
-        errors: { ...denied, ...missing, 409: 'The workspace still holds virtual keys or API keys, or is the default workspace; nothing was deleted.' },
+        errors: {
+          ...denied,
+          ...missing,
+          409: 'The workspace still holds virtual keys or API keys, or is the default workspace; nothing was deleted.',
+          ...unavailable,
+        },
       }),
     },
   };
@@ -187,7 +197,7 @@ function apiKeyPaths() {
         parameters: parameters(CreateApiKeyParams, 'path'),
         body: { name: 'CreateApiKey', description: 'The key to create' },
         ok: ['Created: the key is shown this once', 'CreatedApiKey'],
-        errors: { ...invalid, ...denied },
+        errors: { ...invalid, ...denied, ...unavailable },
       }),
     },
     '/v1/api-keys': {
@@ -217,7 +227,7 @@ function apiKeyPaths() {
         parameters: id,
         body: { name: 'UpdateApiKey', description: 'Fields to change' },
         ok: ['Updated', 'Empty'],
-        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.' },
+        errors: { ...invalid, ...denied, ...missing, 409: 'Changed by another request meanwhile; read it again and retry.', ...unavailable },
       }),
       delete: operation(tag, {
         operationId: 'deleteApiKey',
@@ -226,7 +236,7 @@ function apiKeyPaths() {
         notes: 'A body, as the Portkey SDK sends one, is ignored.',
         parameters: id,
         ok: ['Deleted', 'Empty'],
-        errors: { ...denied, ...missing },
+        errors: { ...denied, ...missing, ...unavailable },
       }),
     },
     '/v1/api-keys/{id}/rotate': {
@@ -238,7 +248,7 @@ function apiKeyPaths() {
         parameters: id,
         body: { name: 'RotateApiKey', description: 'How long the previous key keeps working (default 30 minutes)', required: false },
         ok: ['Rotated: the new key is shown this once', 'RotatedApiKey'],
-        errors: { ...invalid, ...denied, ...missing },
+        errors: { ...invalid, ...denied, ...missing, ...unavailable },
       }),
     },
   };

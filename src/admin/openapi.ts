@@ -5,6 +5,7 @@
 // serves before the Worker runs; test/e2e/openapi-document.test.ts fails when the committed file
 // differs from what these schemas generate, or when a route is missing from openapi-paths.ts.
 
+import { auditLogPaths } from './openapi-audit';
 import { componentSchemas, type JsonSchema } from './openapi-components';
 import { gatewayPaths, operationsPaths } from './openapi-gateway';
 import { adminPaths } from './openapi-paths';
@@ -31,10 +32,14 @@ export function buildOpenApiDocument(): JsonSchema {
       { name: 'Workspaces', description: 'What virtual keys and workspace API keys belong to.' },
       { name: 'API keys', description: 'Keys for the gateway and this API, each with its scopes.' },
       { name: 'Vault', description: 'Master-key rotation: what each key seals, and re-sealing under the current key.' },
+      {
+        name: 'Audit logs',
+        description: 'Every admin change, refusal and budget event, in a hash chain that shows when a record is changed, removed or added.',
+      },
       { name: 'Gateway', description: 'The OpenAI surface: requests forwarded through a virtual key.' },
       { name: 'Operations', description: 'Checks for operators; no API key.' },
     ],
-    paths: { ...adminPaths(), ...vaultPaths(), ...gatewayPaths(), ...operationsPaths() },
+    paths: { ...adminPaths(), ...vaultPaths(), ...auditLogPaths(), ...gatewayPaths(), ...operationsPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

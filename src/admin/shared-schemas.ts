@@ -7,7 +7,9 @@ export const MAX_NAME_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 2000;
 const MAX_METADATA_ENTRIES = 64;
 
-export const resourceName = trimmedString(1, MAX_NAME_LENGTH);
+// resourceName() and workspaceIdField() make a new schema per field, so each field's documentation
+// (openapi-docs.ts) can be its own.
+export const resourceName = () => trimmedString(1, MAX_NAME_LENGTH);
 export const description = z.nullish(z.string().check(z.maxLength(MAX_DESCRIPTION_LENGTH)));
 
 /** `defaults: { metadata?: { <string>: <string> } }`, as Portkey's workspaces and API keys take it. */
@@ -35,14 +37,15 @@ export const pageFields = {
  * A `workspace_id` that names where to act. Portkey's own examples send `""` for none, which means
  * the same as leaving it out.
  */
-export const workspaceIdField = z.optional(
-  z.pipe(
-    z.string().check(z.maxLength(128)),
-    z.transform((value) => (value === '' ? undefined : value)),
-  ),
-);
+export const workspaceIdField = () =>
+  z.optional(
+    z.pipe(
+      z.string().check(z.maxLength(128)),
+      z.transform((value) => (value === '' ? undefined : value)),
+    ),
+  );
 
-export const EmptyResult = z.object({}).check(z.describe('An empty object: the change is made.'));
+export const EmptyResult = z.object({});
 
 export const ErrorObject = z.object({
   error: z.object({ message: z.string(), type: z.string(), code: z.string(), param: z.nullable(z.string()) }),

@@ -2,6 +2,7 @@
 // Organisation keys only (`vault.manage`); the Cron Trigger re-seals without anyone calling these.
 
 import { Hono } from 'hono/tiny';
+import { auditRequest } from '../http/audit-request';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
 import { parseInput, readOptionalJsonBody } from '../http/validation';
@@ -13,6 +14,6 @@ export function vaultRoutes() {
     .get('/', requireScope('vault.manage'), async (c) => c.json(await vaultStatus(c.env), 200))
     .post('/reseal', requireScope('vault.manage'), async (c) => {
       const body = parseInput(ResealBody, await readOptionalJsonBody(c.req.raw), 'json');
-      return c.json(await resealSecrets(c.env, body.limit ?? DEFAULT_RESEAL_LIMIT), 200);
+      return c.json(await resealSecrets(c.env, body.limit ?? DEFAULT_RESEAL_LIMIT, auditRequest(c, body)), 200);
     });
 }

@@ -4,11 +4,16 @@
 // A re-seal changes only the envelope and its key id, under the revision check every update
 // uses: a row changed meanwhile is skipped this round (the next run finds it again), never
 // overwritten. A record no key of the ring opens is counted as unreadable and left as it is.
+// The audit chain's keys are re-sealed too (src/audit/chain-keys.ts). Every batch commits its
+// audit record in its own transaction; `audit` is the request behind it, or null for the Cron.
 
+import { auditedWrite, auditRecord, recordStatement, sealAuditLog, systemRecord, type AuditRequest } from '../audit/audit-log';
+import { sealChainKey } from '../audit/chain-keys';
 import { failureFields, logEvent } from '../log';
+import { chainKeysNotSealedBy, countChainKeysBySealer, resealChainKeyStatement } from '../store/audit-chain-keys-table';
 import { countBySealingKey, countSealedWithOtherKey, findSealedWithOtherKey, resealStatement, type SealedSecret } from '../store/virtual-key-seals';
 import { VaultError } from '../vault/crypto';
-import { masterKeyRing } from '../vault/master-key';
+import { masterKeyRing, type MasterKeyRing } from '../vault/master-key';
 import { resealProviderSecret } from '../vault/virtual-key-secret';
 import { evictFromCache } from './virtual-key-service';
 
@@ -18,7 +23,7 @@ export interface ResealOutcome {
   skipped: number;
   /** Rows no key of the ring opens (an unknown key id, or a damaged envelope). */
   unreadable: number;
-  /** Rows still sealed by another key than the current one, unreadable ones included. */
+  /** Virtual keys and audit chain keys still sealed by another key than the current one. */
   remaining: number;
   current_key_id: string;
 }
@@ -26,8 +31,16 @@ export interface ResealOutcome {
 /** Pages of candidates read per call at most, so a table full of unreadable rows stays bounded. */
 const MAX_PAGES = 10;
 
+/** The audit record of one re-seal batch: what it re-sealed, under which key. */
+async function batchRecord(env: Env, audit: AuditRequest | null, ring: MasterKeyRing, resealed: Record<string, string[]>) {
+  const subject = { resource_type: 'vault', action: 'reseal', resource_id: ring.current.id } as const;
+  if (!audit) return recordStatement(env, await systemRecord(env, { ...subject, uri: 'cron:/v1/admin/vault/reseal', request_body: resealed }));
+  const body = { ...(JSON.parse(audit.request_body) as object), ...resealed };
+  return recordStatement(env, await auditRecord(env, { ...audit, request_body: JSON.stringify(body) }, subject));
+}
+
 /** Re-seals up to `limit` keys sealed by an older key. Idempotent: a second run finds what is left. */
-export async function resealSecrets(env: Env, limit: number): Promise<ResealOutcome> {
+export async function resealSecrets(env: Env, limit: number, audit: AuditRequest | null): Promise<ResealOutcome> {
   const ring = await masterKeyRing(env);
   const outcome = { resealed: 0, skipped: 0, unreadable: 0 };
   let afterId = '';
@@ -47,15 +60,41 @@ export async function resealSecrets(env: Env, limit: number): Promise<ResealOutc
       }
     }
     if (resealed.length === 0) continue;
-    const results = await env.DB.batch(resealed.map(({ sealed, envelope }) => resealStatement(env.DB, sealed, envelope, ring.current.id)));
+    const record = await batchRecord(env, audit, ring, { virtual_keys: resealed.map(({ sealed }) => sealed.slug) });
+    const statements = resealed.map(({ sealed, envelope }) => resealStatement(env.DB, sealed, envelope, ring.current.id));
+    const results = await auditedWrite(() => env.DB.batch([...statements, record]));
     const written = resealed.filter((_entry, index) => (results[index]?.meta.changes ?? 0) > 0);
     outcome.resealed += written.length;
     outcome.skipped += resealed.length - written.length;
     // Caches may still hold the old envelope; it opens as long as its key stays in the ring.
     await Promise.all(written.map(({ sealed }) => evictFromCache(env, sealed.slug)));
   }
-  const remaining = await countSealedWithOtherKey(env.DB, ring.current.id);
+  const unsealedChainKeys = await resealChainKeys(env, ring, audit);
+  const remaining = (await countSealedWithOtherKey(env.DB, ring.current.id)) + unsealedChainKeys;
   return { ...outcome, remaining, current_key_id: ring.current.id };
+}
+
+/**
+ * Seals each audit chain key under the current master key (the current one's own chain key stays
+ * derived). Answers how many are still not sealed by it: those whose key no configured key gives.
+ */
+async function resealChainKeys(env: Env, ring: MasterKeyRing, audit: AuditRequest | null): Promise<number> {
+  // Sealing registers the key of every record committed so far, so none is missed here.
+  await sealAuditLog(env);
+  const stale = await chainKeysNotSealedBy(env.DB, ring.current.id);
+  const statements: D1PreparedStatement[] = [];
+  const resealed: string[] = [];
+  for (const { key_id: keyId, sealed_by: sealedBy } of stale) {
+    const master = ring.keys.find((key) => key.id === keyId) ?? null;
+    const envelope = keyId === ring.current.id ? null : await sealChainKey(master, env, keyId, ring.current).catch(() => undefined);
+    if (envelope === undefined || (envelope === null && keyId !== ring.current.id)) continue;
+    statements.push(resealChainKeyStatement(env.DB, keyId, sealedBy, ring.current.id, envelope));
+    resealed.push(keyId);
+  }
+  if (statements.length === 0) return stale.length;
+  const record = await batchRecord(env, audit, ring, { audit_chain_keys: resealed });
+  await auditedWrite(() => env.DB.batch([...statements, record]));
+  return stale.length - statements.length;
 }
 
 export interface VaultStatus {
@@ -63,9 +102,14 @@ export interface VaultStatus {
   keys: Array<{ id: string; records: number; in_ring: boolean; current: boolean }>;
 }
 
-/** Each key of the ring, and each key id stored records name, with how many records it seals. */
+/**
+ * Each key of the ring, and each key id stored records name, with how many records it seals:
+ * virtual keys, and the audit chain keys it produces.
+ */
 export async function vaultStatus(env: Env): Promise<VaultStatus> {
-  const [ring, counts] = await Promise.all([masterKeyRing(env), countBySealingKey(env.DB)]);
+  await sealAuditLog(env); // registers the chain key of every record committed so far
+  const [ring, counts, chainKeys] = await Promise.all([masterKeyRing(env), countBySealingKey(env.DB), countChainKeysBySealer(env.DB)]);
+  for (const [id, count] of chainKeys) counts.set(id, (counts.get(id) ?? 0) + count);
   const ringIds = ring.keys.map((key) => key.id);
   const storedOnly = [...counts.keys()].filter((id) => !ringIds.includes(id)).sort();
   return {

@@ -1,5 +1,6 @@
 // Zod schemas for the virtual-key admin API: the single source of validation, types and the
-// OpenAPI document. Provider-specific fields come from each provider module.
+// OpenAPI document. Provider-specific fields come from each provider module. What the fields mean
+// is in virtual-key-docs.ts, out of the Worker's bundle.
 
 import * as z from 'zod/mini';
 import { PROVIDERS } from '../providers/registry';
@@ -9,16 +10,16 @@ import { wholeNumber } from '../schemas/checks';
 import { acceptingBothSpellings } from '../schemas/field-names';
 import { description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
-const keyName = resourceName.check(z.meta({ example: 'openai-prod' }));
+const keyName = resourceName();
 const note = description;
 
 const commonCreateFields = {
   name: keyName,
   note,
-  expires_at: z.nullish(futureTimestamp).check(z.describe('After this time the key is refused.')),
-  workspace_id: workspaceIdField.check(z.describe('A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.')),
-  rate_limits: z.optional(RateLimitListSchema).check(z.describe('Counted per virtual key in its ledger; [] for none.')),
-  usage_limits: z.nullish(UsageLimitsSchema).check(z.describe('A budget, counted in the key’s ledger.')),
+  expires_at: z.nullish(futureTimestamp),
+  workspace_id: workspaceIdField(),
+  rate_limits: z.optional(RateLimitListSchema),
+  usage_limits: z.nullish(UsageLimitsSchema),
 };
 
 const createVariants = PROVIDERS.map((provider) =>
@@ -43,21 +44,21 @@ const providerUpdateFields = Object.assign({}, ...PROVIDERS.map((provider) => pr
 export const commonUpdateFields = {
   name: z.optional(keyName),
   note,
-  expires_at: z.nullish(futureTimestamp).check(z.describe('null removes the expiry.')),
-  status: z.optional(z.enum(['active', 'disabled'])).check(z.describe('disabled refuses every request.')),
-  rate_limits: z.optional(RateLimitListSchema).check(z.describe('Replaces the list; [] removes every limit.')),
-  usage_limits: z.nullish(UsageLimitsSchema).check(z.describe('Replaces the budget; null removes it.')),
+  expires_at: z.nullish(futureTimestamp),
+  status: z.optional(z.enum(['active', 'disabled'])),
+  rate_limits: z.optional(RateLimitListSchema),
+  usage_limits: z.nullish(UsageLimitsSchema),
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(z.strictObject({ ...commonUpdateFields, ...providerUpdateFields }));
 
 export const SlugParams = z.object({
-  slug: z.string().check(z.minLength(1), z.maxLength(200), z.meta({ example: 'openai-prod-3kq7m2x9a4b5c6d7' })),
+  slug: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 
 export const ListQuery = z.object({
   ...pageFields,
-  workspace_id: workspaceIdField.check(z.describe('Only this workspace’s keys; a workspace key sees its own only.')),
+  workspace_id: workspaceIdField(),
 });
 
 const UsageLimitsView = z.object({
@@ -90,7 +91,7 @@ export const VirtualKeyObject = z.object({
   note: z.nullable(z.string()),
   ai_provider_name: z.string(),
   masked_api_key: z.nullable(z.string()),
-  masked_secrets: z.record(z.string(), z.string()).check(z.describe('Every stored secret field, masked.')),
+  masked_secrets: z.record(z.string(), z.string()),
   status: z.enum(['active', 'disabled', 'expired', 'exhausted']),
   workspace_id: z.string(),
   expires_at: z.nullable(z.string()),
@@ -98,8 +99,8 @@ export const VirtualKeyObject = z.object({
   updated_at: z.string(),
   model_config: z.record(z.string(), z.unknown()),
   rate_limits: z.array(RateLimitRuleSchema),
-  usage_limits: z.nullable(UsageLimitsView).check(z.describe('The budget; on retrieve also what is spent and when it resets.')),
-  rate_limit_windows: z.optional(z.array(RateLimitWindow)).check(z.describe('On retrieve: each rate limit’s current window.')),
+  usage_limits: z.nullable(UsageLimitsView),
+  rate_limit_windows: z.optional(z.array(RateLimitWindow)),
 });
 
 export const VirtualKeyList = z.object({ object: z.literal('list'), total: wholeNumber(), data: z.array(VirtualKeyObject) });

@@ -1,6 +1,7 @@
 // What the virtual-key admin routes do, apart from HTTP: create, read, update and delete keys,
 // sealing secrets on the way in and keeping the KV cache honest on every change.
 
+import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { invalidRequest, KeygateError, notFound } from '../errors';
 import { failureFields, logEvent } from '../log';
@@ -63,7 +64,7 @@ export async function toVirtualKeyObjectWithState(
   };
 }
 
-export async function createVirtualKey(env: Env, principal: Principal, input: CreateInput): Promise<VirtualKeyRecord> {
+export async function createVirtualKey(env: Env, principal: Principal, input: CreateInput, audit: AuditRequest): Promise<VirtualKeyRecord> {
   // An organisation key that names no workspace creates in the default one.
   const workspaceId = namedWorkspace(principal, input.workspace_id) ?? DEFAULT_WORKSPACE_ID;
   const provider = findProvider(input.provider);
@@ -89,7 +90,8 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     createdAt: now,
     updatedAt: now,
   };
-  if (!(await insertVirtualKey(env.DB, record))) throw workspaceNotFound();
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'virtual_key', action: 'create', resource_id: record.slug, workspace_id: workspaceId });
+  if (!(await auditedWrite(() => insertVirtualKey(env.DB, record, auditRecord)))) throw workspaceNotFound();
   if (hasLimits(record)) await pushLimitsToLedger(env, record);
   return record;
 }
@@ -124,6 +126,7 @@ export async function updateVirtualKeyBySlug(
   principal: Principal,
   slug: string,
   input: UpdateInput,
+  audit: AuditRequest,
 ): Promise<VirtualKeyRecord> {
   const current = await getVirtualKey(env, principal, slug);
   const provider = providerOf(current);
@@ -148,7 +151,8 @@ export async function updateVirtualKeyBySlug(
     usageLimits: storedUsageLimits(input.usage_limits, current.usageLimits, new Date()),
     updatedAt: new Date().toISOString(),
   };
-  if (!(await updateVirtualKey(env.DB, current.id, current.revision, updated))) {
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'virtual_key', action: 'update', resource_id: slug, workspace_id: current.workspaceId });
+  if (!(await auditedWrite(() => updateVirtualKey(env.DB, current.id, current.revision, updated, auditRecord)))) {
     await getVirtualKey(env, principal, slug); // 404 if it was deleted meanwhile
     throw new KeygateError('conflict', 'concurrent_update', `Virtual key ${slug} was changed by another request; read it again and retry.`);
   }
@@ -174,9 +178,10 @@ async function pushLimitsToLedger(env: Env, record: VirtualKeyRecord): Promise<v
   }
 }
 
-export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string): Promise<void> {
+export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string, audit: AuditRequest): Promise<void> {
   const current = await getVirtualKey(env, principal, slug);
-  const deleted = await deleteVirtualKey(env.DB, current.id);
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'virtual_key', action: 'delete', resource_id: slug, workspace_id: current.workspaceId });
+  const deleted = await auditedWrite(() => deleteVirtualKey(env.DB, current.id, auditRecord));
   await evictFromCache(env, slug);
   // Of two deletes racing for one key, only the one that removed the row answers 200.
   if (!deleted) throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);

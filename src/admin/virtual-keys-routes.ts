@@ -2,6 +2,7 @@
 // through one of the zod schemas in virtual-key-schemas.ts, which also generate the OpenAPI
 // document (openapi.ts).
 
+import { auditRequest } from '../http/audit-request';
 import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
@@ -20,7 +21,7 @@ export function virtualKeyRoutes() {
   return new Hono<AppEnv>()
     .post('/', requireScope('virtual_keys.create'), async (c) => {
       const body = parseInput(CreateVirtualKeyBody, await readJsonBody(c.req.raw), 'json');
-      const record = await createVirtualKey(c.env, c.get('principal'), body);
+      const record = await createVirtualKey(c.env, c.get('principal'), body, auditRequest(c, body));
       return c.json({ success: true as const, data: { id: record.id, slug: record.slug } }, 200);
     })
     .get('/', requireScope('virtual_keys.list'), async (c) => {
@@ -35,12 +36,12 @@ export function virtualKeyRoutes() {
     .put('/:slug', requireScope('virtual_keys.update'), async (c) => {
       const { slug } = parseInput(SlugParams, c.req.param(), 'param');
       const body = parseInput(UpdateVirtualKeyBody, await readJsonBody(c.req.raw), 'json');
-      const record = await updateVirtualKeyBySlug(c.env, c.get('principal'), slug, body);
+      const record = await updateVirtualKeyBySlug(c.env, c.get('principal'), slug, body, auditRequest(c, body));
       return c.json({ success: true as const, data: { id: record.id, slug: record.slug } }, 200);
     })
     .delete('/:slug', requireScope('virtual_keys.delete'), async (c) => {
       const { slug } = parseInput(SlugParams, c.req.param(), 'param');
-      await deleteVirtualKeyBySlug(c.env, c.get('principal'), slug);
+      await deleteVirtualKeyBySlug(c.env, c.get('principal'), slug, auditRequest(c));
       return c.json({ success: true as const }, 200);
     });
 }

@@ -1,34 +1,34 @@
 // Zod schemas for /v1/admin/workspaces (Portkey's paths, fields and shapes): validation, types
-// and the OpenAPI document.
+// and the OpenAPI document. What the fields mean is in workspace-docs.ts, out of the Worker's bundle.
 
 import * as z from 'zod/mini';
 import { DefaultsInput, DefaultsView, description, pageFields, resourceName } from './shared-schemas';
 
 export const CreateWorkspaceBody = z.strictObject({
-  name: resourceName.check(z.meta({ example: 'Search team' })),
+  name: resourceName(),
   description,
   defaults: z.nullish(DefaultsInput),
 });
 
 export const UpdateWorkspaceBody = z.strictObject({
-  name: z.optional(resourceName),
+  name: z.optional(resourceName()),
   description,
-  defaults: z.nullish(DefaultsInput).check(z.describe('Replaces the defaults; null clears them.')),
+  defaults: z.nullish(DefaultsInput),
 });
 
 export const WorkspaceParams = z.object({
-  workspaceId: z.string().check(z.meta({ example: 'ws-search-team-3f9a1c' })),
+  workspaceId: z.string(),
 });
 
 export const WorkspaceListQuery = z.object({
   ...pageFields,
-  name: z.optional(z.string().check(z.maxLength(200))).check(z.describe('Names that contain this, case-sensitively.')),
+  name: z.optional(z.string().check(z.maxLength(200))),
   exact_name: z.optional(z.string().check(z.maxLength(200))),
 });
 
 export const WorkspaceObject = z.object({
   id: z.string(),
-  slug: z.string().check(z.describe('Equal to id, as in Portkey.')),
+  slug: z.string(),
   name: z.string(),
   description: z.nullable(z.string()),
   defaults: DefaultsView,

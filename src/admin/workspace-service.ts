@@ -1,6 +1,7 @@
 // What the workspace routes do, apart from HTTP. A workspace key sees only its own workspace: any
 // other is reported exactly like one that does not exist.
 
+import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { actsIn, type Principal } from '../auth/principal';
 import { KeygateError, notFound } from '../errors';
@@ -33,7 +34,7 @@ export function toWorkspaceObject(record: WorkspaceRecord): z.infer<typeof Works
   };
 }
 
-export async function createWorkspace(env: Env, input: z.infer<typeof CreateWorkspaceBody>): Promise<WorkspaceRecord> {
+export async function createWorkspace(env: Env, input: z.infer<typeof CreateWorkspaceBody>, audit: AuditRequest): Promise<WorkspaceRecord> {
   const now = new Date().toISOString();
   // Six hex digits can collide for two workspaces of one name; a taken id is drawn again.
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
@@ -46,7 +47,8 @@ export async function createWorkspace(env: Env, input: z.infer<typeof CreateWork
       createdAt: now,
       updatedAt: now,
     };
-    if (await insertWorkspace(env.DB, record)) return record;
+    const auditRecord = await changeRecord(env, audit, { resource_type: 'workspace', action: 'create', resource_id: record.id, workspace_id: record.id });
+    if (await auditedWrite(() => insertWorkspace(env.DB, record, auditRecord))) return record;
   }
   throw new KeygateError('conflict', 'workspace_id_taken', 'Could not draw a free workspace id; try again.');
 }
@@ -67,7 +69,13 @@ export async function listVisibleWorkspaces(env: Env, principal: Principal, quer
   return { object: 'list' as const, total: page.total, data: page.records.map(toWorkspaceObject) };
 }
 
-export async function updateWorkspaceById(env: Env, principal: Principal, id: string, input: z.infer<typeof UpdateWorkspaceBody>): Promise<void> {
+export async function updateWorkspaceById(
+  env: Env,
+  principal: Principal,
+  id: string,
+  input: z.infer<typeof UpdateWorkspaceBody>,
+  audit: AuditRequest,
+): Promise<void> {
   const current = await getWorkspace(env, principal, id);
   const updated: WorkspaceRecord = {
     ...current,
@@ -76,19 +84,21 @@ export async function updateWorkspaceById(env: Env, principal: Principal, id: st
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
     updatedAt: new Date().toISOString(),
   };
-  if (!(await updateWorkspace(env.DB, updated))) {
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'workspace', action: 'update', resource_id: id, workspace_id: id });
+  if (!(await auditedWrite(() => updateWorkspace(env.DB, updated, auditRecord)))) {
     await getWorkspace(env, principal, id); // 404 if it was deleted meanwhile
     throw new KeygateError('conflict', 'concurrent_update', `Workspace ${id} was changed by another request; read it again and retry.`);
   }
 }
 
 /** Deletes an empty workspace. One that still holds keys is refused with 409 and left whole. */
-export async function deleteWorkspaceById(env: Env, principal: Principal, id: string): Promise<void> {
+export async function deleteWorkspaceById(env: Env, principal: Principal, id: string, audit: AuditRequest): Promise<void> {
   const current = await getWorkspace(env, principal, id);
   if (current.id === DEFAULT_WORKSPACE_ID) {
     throw new KeygateError('conflict', 'default_workspace', 'The default workspace holds keys created without a workspace_id and cannot be deleted.');
   }
-  if (await deleteEmptyWorkspace(env.DB, current.id)) return;
+  const auditRecord = await changeRecord(env, audit, { resource_type: 'workspace', action: 'delete', resource_id: current.id, workspace_id: current.id });
+  if (await auditedWrite(() => deleteEmptyWorkspace(env.DB, current.id, auditRecord))) return;
   const left = await workspaceContents(env.DB, current.id);
   if (left.virtualKeys === 0 && left.apiKeys === 0) throw notFound('workspace_not_found', 'No such workspace, or not one this API key can see.');
   const parts = [

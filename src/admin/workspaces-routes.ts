@@ -1,6 +1,7 @@
 // /v1/admin/workspaces: Portkey's workspace API. The SDK puts the id in the path, sends a JSON body
 // with DELETE (ignored here), and passes list parameters through as written.
 
+import { auditRequest } from '../http/audit-request';
 import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
@@ -19,7 +20,7 @@ export function workspaceRoutes() {
   return new Hono<AppEnv>()
     .post('/', requireScope('workspaces.create'), async (c) => {
       const body = parseInput(CreateWorkspaceBody, await readJsonBody(c.req.raw), 'json');
-      return c.json(toWorkspaceObject(await createWorkspace(c.env, body)), 200);
+      return c.json(toWorkspaceObject(await createWorkspace(c.env, body, auditRequest(c, body))), 200);
     })
     .get('/', requireScope('workspaces.list'), async (c) => {
       const query = parseInput(WorkspaceListQuery, c.req.query(), 'query');
@@ -32,12 +33,12 @@ export function workspaceRoutes() {
     .put('/:workspaceId', requireScope('workspaces.update'), async (c) => {
       const { workspaceId } = parseInput(WorkspaceParams, c.req.param(), 'param');
       const body = parseInput(UpdateWorkspaceBody, await readJsonBody(c.req.raw), 'json');
-      await updateWorkspaceById(c.env, c.get('principal'), workspaceId, body);
+      await updateWorkspaceById(c.env, c.get('principal'), workspaceId, body, auditRequest(c, body));
       return c.json({}, 200);
     })
     .delete('/:workspaceId', requireScope('workspaces.delete'), async (c) => {
       const { workspaceId } = parseInput(WorkspaceParams, c.req.param(), 'param');
-      await deleteWorkspaceById(c.env, c.get('principal'), workspaceId);
+      await deleteWorkspaceById(c.env, c.get('principal'), workspaceId, auditRequest(c));
       return c.json({}, 200);
     });
 }

@@ -13,6 +13,7 @@
 // expires, key-ledger.ts). Sending one twice is safe for the budget: the second finds no
 // reservation and only adds tokens to the windows, the strict direction.
 
+import { recordBudgetEvent } from '../audit/budget-events';
 import { failureFields, logEvent } from '../log';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { sendBudgetAlert } from './budget-alert';
@@ -28,7 +29,10 @@ const held = new Map<string, { record: VirtualKeyRecord; entries: PendingSettlem
 const sends = new WeakMap<PendingSettlement, number>();
 
 export function sendAlerts(env: Env, context: Context, record: VirtualKeyRecord, alerts: readonly BudgetAlert[] | undefined): void {
-  for (const alert of alerts ?? []) context.waitUntil(sendBudgetAlert(env, record, alert));
+  for (const alert of alerts ?? []) {
+    context.waitUntil(sendBudgetAlert(env, record, alert));
+    context.waitUntil(recordBudgetEvent(env, record, 'alert', alert));
+  }
 }
 
 function logLost(record: VirtualKeyRecord, count: number, error: unknown): void {

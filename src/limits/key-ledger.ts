@@ -46,6 +46,8 @@ interface BudgetState {
   /** The period whose alert threshold was crossed, so the alert fires once per period. */
   alertedPeriodStart?: number;
   alerts?: BudgetAlert[];
+  /** The period whose budget was found spent, so its audit record is written once per period. */
+  exhaustedPeriodStart?: number;
 }
 
 interface LedgerState {
@@ -115,8 +117,12 @@ export class KeyLedger extends DurableObject<Env> {
     if (request.budget) {
       const { limit, period } = request.budget;
       this.#enterPeriod(request.budget);
-      if (this.#state.budget.spent + this.#reserved() >= limit) {
-        return { admitted: false, reason: 'budget', limit, spent: this.#state.budget.spent, resetsAt: period.end };
+      const budget = this.#state.budget;
+      if (budget.spent + this.#reserved() >= limit) {
+        // Spent, not just held by calls in flight: the first refusal of the period says so once.
+        const firstExhausted = budget.spent >= limit && budget.exhaustedPeriodStart !== budget.periodStart;
+        if (firstExhausted) budget.exhaustedPeriodStart = budget.periodStart;
+        return { admitted: false, reason: 'budget', limit, spent: budget.spent, resetsAt: period.end, ...(firstExhausted ? { firstExhausted } : {}) };
       }
     }
     this.#add('requests', 1, now);

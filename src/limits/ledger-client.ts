@@ -1,5 +1,6 @@
 // The Worker's side of the ledger: ask before forwarding, settle to the actual usage afterwards.
 
+import { recordBudgetEvent } from '../audit/budget-events';
 import { invalidRequest, KeygateError, quoted } from '../errors';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { priceOf, type ModelPrice } from '../usage/prices';
@@ -86,6 +87,9 @@ export async function admitToLedger(
   // A ledger still running older code during a deploy ignores what it does not know.
   if (carried.length > 0 && admission.applied !== carried.length) returnSettlements(env, context, record, carried);
   sendAlerts(env, context, record, admission.alerts);
+  if (!admission.admitted && admission.reason === 'budget' && admission.firstExhausted) {
+    context.waitUntil(recordBudgetEvent(env, record, 'exhausted', { credit_limit: admission.limit, spent: admission.spent }));
+  }
   if (!admission.admitted) throw refusal(record, admission);
   return admission.reservationId;
 }

@@ -45,7 +45,7 @@ export interface AdmissionRequest {
 export type Admission =
   | { admitted: true; reservationId: string | null }
   | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
-  | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null };
+  | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null; firstExhausted?: true };
 
 export interface Settlement {
   revision?: number;

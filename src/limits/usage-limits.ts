@@ -15,9 +15,7 @@ export const UsageLimitsSchema = z
     alert_threshold: z.optional(z.int().check(z.minimum(1))),
     periodic_reset: z.optional(z.enum(['weekly', 'monthly'])),
     periodic_reset_days: z.optional(z.int().check(z.minimum(1, 'must be 1 to 365'), z.maximum(365, 'must be 1 to 365'))),
-    model_prices: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(200)), ModelPriceSchema)).check(
-      z.describe('USD per million tokens by model, overriding Keygate’s price table for this key.'),
-    ),
+    model_prices: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(200)), ModelPriceSchema)),
   })
   .check(
     z.refine((limits) => limits.alert_threshold === undefined || limits.alert_threshold < limits.credit_limit, {

@@ -86,6 +86,11 @@ export interface ProviderModule<
   createFields: CreateFields;
   /** Provider-specific top-level fields an update may carry; all optional. */
   updateFields: UpdateFields;
+  /**
+   * The fields of createFields and updateFields that hold a secret. The audit log masks them
+   * (src/audit/masking.ts), and a test checks every secret-looking field is listed.
+   */
+  secretFields: ReadonlyArray<keyof CreateFields | keyof UpdateFields>;
   /** Splits a create body into secret and config; throws a 400 KeygateError for a broken rule. */
   credentialsFromCreate(fields: z.infer<z.ZodMiniObject<CreateFields>>, env: Env): ProviderCredentials<Config>;
   /** What an update changes, given the stored config; throws a 400 KeygateError for a broken rule. */

@@ -1,6 +1,7 @@
 // D1 queries for `api_keys` and `api_key_credentials`. Numbered binds; rows are parsed through
 // apiKeyFromRow, so a malformed row fails loudly instead of flowing on as a cast.
 
+import { runWithRecord } from './audit-log-table';
 import { API_KEY_COLUMNS, apiKeyFromRow, type ApiKeyRecord, type AuthenticatedApiKey } from './api-key-record';
 import { pagedQuery, type Page, type PageOf } from './paged-query';
 
@@ -11,7 +12,7 @@ const QUALIFIED_COLUMNS = API_KEY_COLUMNS.map((column) => `k.${column}`).join(',
  * Inserts the key and its first credential in one batch (one transaction), but only while its
  * workspace exists: a key can't be created into a workspace being deleted. False when it doesn't.
  */
-export async function insertApiKey(db: D1Database, record: ApiKeyRecord, digest: string): Promise<boolean> {
+export async function insertApiKey(db: D1Database, record: ApiKeyRecord, digest: string, auditRecord?: D1PreparedStatement): Promise<boolean> {
   const values = [
     record.id,
     record.organisationId,
@@ -37,6 +38,8 @@ export async function insertApiKey(db: D1Database, record: ApiKeyRecord, digest:
          WHERE ?3 IS NULL OR EXISTS (SELECT 1 FROM workspaces WHERE id = ?3)`,
       )
       .bind(...values),
+    // The record right after the statement that decides, so it is written only with the key.
+    ...(auditRecord ? [auditRecord] : []),
     db
       .prepare('INSERT INTO api_key_credentials (digest, api_key_id, expires_at, created_at) SELECT ?1, ?2, NULL, ?3 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?2)')
       .bind(digest, record.id, record.createdAt),
@@ -81,15 +84,14 @@ export function listApiKeys(db: D1Database, filter: ApiKeyFilter, page: Page): P
 export type ApiKeyChanges = Pick<ApiKeyRecord, 'name' | 'description' | 'scopes' | 'defaults' | 'expiresAt' | 'updatedAt'>;
 
 /** Writes the change if the row is still at the revision read; false when it is not. */
-export async function updateApiKey(db: D1Database, id: string, readRevision: number, changes: ApiKeyChanges): Promise<boolean> {
-  const result = await db
+export async function updateApiKey(db: D1Database, id: string, readRevision: number, changes: ApiKeyChanges, auditRecord?: D1PreparedStatement): Promise<boolean> {
+  const update = db
     .prepare(
       `UPDATE api_keys SET name = ?3, description = ?4, scopes = ?5, defaults = ?6, expires_at = ?7, last_updated_at = ?8,
          revision = revision + 1 WHERE id = ?1 AND revision = ?2`,
     )
-    .bind(id, readRevision, changes.name, changes.description, JSON.stringify(changes.scopes), JSON.stringify(changes.defaults), changes.expiresAt, changes.updatedAt)
-    .run();
-  return result.meta.changes > 0;
+    .bind(id, readRevision, changes.name, changes.description, JSON.stringify(changes.scopes), JSON.stringify(changes.defaults), changes.expiresAt, changes.updatedAt);
+  return (await runWithRecord(db, update, auditRecord)).meta.changes > 0;
 }
 
 /** The digests of every credential of a key: what its caches are keyed by. */
@@ -99,10 +101,11 @@ export async function credentialDigests(db: D1Database, id: string): Promise<str
 }
 
 /** Deletes a key and its credentials in one transaction; says which digests it removed. */
-export async function deleteApiKey(db: D1Database, id: string): Promise<{ found: boolean; digests: string[] }> {
+export async function deleteApiKey(db: D1Database, id: string, auditRecord?: D1PreparedStatement): Promise<{ found: boolean; digests: string[] }> {
   const [credentials, deleted] = await db.batch<{ digest: string }>([
     db.prepare('DELETE FROM api_key_credentials WHERE api_key_id = ?1 RETURNING digest').bind(id),
     db.prepare('DELETE FROM api_keys WHERE id = ?1').bind(id),
+    ...(auditRecord ? [auditRecord] : []),
   ]);
   return { found: (deleted?.meta.changes ?? 0) > 0, digests: (credentials?.results ?? []).map((row) => row.digest) };
 }
@@ -119,8 +122,9 @@ export async function rotateApiKey(
   next: { digest: string; masked: string },
   now: string,
   transitionEndsAt: string,
+  auditRecord?: D1PreparedStatement,
 ): Promise<{ found: boolean; endingDigests: string[] }> {
-  const [renamed, , ending] = await db.batch<{ digest: string }>([
+  const statements = [
     db.prepare('UPDATE api_keys SET masked_key = ?2, last_updated_at = ?3, revision = revision + 1 WHERE id = ?1').bind(id, next.masked, now),
     db.prepare('DELETE FROM api_key_credentials WHERE api_key_id = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2').bind(id, now),
     db
@@ -129,8 +133,12 @@ export async function rotateApiKey(
     db
       .prepare('INSERT INTO api_key_credentials (digest, api_key_id, expires_at, created_at) SELECT ?1, ?2, NULL, ?3 WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?2)')
       .bind(next.digest, id, now),
-  ]);
-  return { found: (renamed?.meta.changes ?? 0) > 0, endingDigests: (ending?.results ?? []).map((row) => row.digest) };
+  ];
+  // The record right after the statement that decides whether the key is there.
+  if (auditRecord) statements.splice(1, 0, auditRecord);
+  const results = await db.batch<{ digest: string }>(statements);
+  const ending = results[auditRecord ? 3 : 2];
+  return { found: (results[0]?.meta.changes ?? 0) > 0, endingDigests: (ending?.results ?? []).map((row) => row.digest) };
 }
 
 export async function recordApiKeyUse(db: D1Database, id: string, at: string): Promise<void> {

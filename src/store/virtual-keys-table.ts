@@ -1,6 +1,7 @@
 // D1 queries for the `virtual_keys` table. Each takes the database, binds by number and maps
 // rows through recordFromRow, so a malformed row fails loudly instead of flowing on as a cast.
 
+import { runWithRecord } from './audit-log-table';
 import { pagedQuery, type Page, type PageOf } from './paged-query';
 import { recordFromRow, type VirtualKeyRecord, type VirtualKeyStatus } from './virtual-key-record';
 
@@ -39,14 +40,13 @@ const IDENTITY_COLUMNS = ['id', 'workspace_id', 'slug', 'provider', 'revision', 
 const COLUMNS = [...IDENTITY_COLUMNS, ...CHANGEABLE_COLUMNS].join(', ');
 
 /** Inserts the key only while its workspace exists (?2), in one statement; false when it does not. */
-export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord): Promise<boolean> {
+export async function insertVirtualKey(db: D1Database, record: VirtualKeyRecord, auditRecord?: D1PreparedStatement): Promise<boolean> {
   const values = [record.id, record.workspaceId, record.slug, record.provider, record.revision, record.createdAt, ...changeableValues(record)];
   const placeholders = values.map((_value, index) => `?${index + 1}`).join(', ');
-  const result = await db
+  const insert = db
     .prepare(`INSERT INTO virtual_keys (${COLUMNS}) SELECT ${placeholders} WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)`)
-    .bind(...values)
-    .run();
-  return result.meta.changes > 0;
+    .bind(...values);
+  return (await runWithRecord(db, insert, auditRecord)).meta.changes > 0;
 }
 
 export async function findVirtualKeyBySlug(db: D1Database, slug: string): Promise<VirtualKeyRecord | null> {
@@ -83,17 +83,17 @@ export async function updateVirtualKey(
   id: string,
   readRevision: number,
   changes: VirtualKeyChanges,
+  auditRecord?: D1PreparedStatement,
 ): Promise<boolean> {
   // ?1 is the id and ?2 the revision read; the changeable columns follow from ?3.
   const assignments = CHANGEABLE_COLUMNS.map((column, index) => `${column} = ?${index + 3}`).join(', ');
-  const result = await db
+  const update = db
     .prepare(`UPDATE virtual_keys SET ${assignments}, revision = revision + 1 WHERE id = ?1 AND revision = ?2`)
-    .bind(id, readRevision, ...changeableValues(changes))
-    .run();
-  return result.meta.changes > 0;
+    .bind(id, readRevision, ...changeableValues(changes));
+  return (await runWithRecord(db, update, auditRecord)).meta.changes > 0;
 }
 
-export async function deleteVirtualKey(db: D1Database, id: string): Promise<boolean> {
-  const result = await db.prepare('DELETE FROM virtual_keys WHERE id = ?1').bind(id).run();
+export async function deleteVirtualKey(db: D1Database, id: string, auditRecord?: D1PreparedStatement): Promise<boolean> {
+  const result = await runWithRecord(db, db.prepare('DELETE FROM virtual_keys WHERE id = ?1').bind(id), auditRecord);
   return result.meta.changes > 0;
 }

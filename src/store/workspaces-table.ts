@@ -1,15 +1,15 @@
 // D1 queries for `workspaces`, and the organisation every workspace belongs to.
 
+import { runWithRecord } from './audit-log-table';
 import { pagedQuery, type Page, type PageOf } from './paged-query';
 import { WORKSPACE_COLUMNS, workspaceFromRow, type WorkspaceRecord } from './workspace-record';
 
 /** Inserts the workspace; false when its id is taken (the caller draws another). */
-export async function insertWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
-  const result = await db
+export async function insertWorkspace(db: D1Database, record: WorkspaceRecord, auditRecord?: D1PreparedStatement): Promise<boolean> {
+  const insert = db
     .prepare(`INSERT INTO workspaces (${WORKSPACE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING`)
-    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.revision, record.createdAt, record.updatedAt)
-    .run();
-  return result.meta.changes > 0;
+    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.revision, record.createdAt, record.updatedAt);
+  return (await runWithRecord(db, insert, auditRecord)).meta.changes > 0;
 }
 
 export async function findWorkspace(db: D1Database, id: string): Promise<WorkspaceRecord | null> {
@@ -33,14 +33,13 @@ export function listWorkspaces(db: D1Database, filter: WorkspaceFilter, page: Pa
 }
 
 /** Writes the change if the row is still at the revision read (`record.revision`); false when not. */
-export async function updateWorkspace(db: D1Database, record: WorkspaceRecord): Promise<boolean> {
-  const result = await db
+export async function updateWorkspace(db: D1Database, record: WorkspaceRecord, auditRecord?: D1PreparedStatement): Promise<boolean> {
+  const update = db
     .prepare(
       'UPDATE workspaces SET name = ?3, description = ?4, defaults = ?5, last_updated_at = ?6, revision = revision + 1 WHERE id = ?1 AND revision = ?2',
     )
-    .bind(record.id, record.revision, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt)
-    .run();
-  return result.meta.changes > 0;
+    .bind(record.id, record.revision, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt);
+  return (await runWithRecord(db, update, auditRecord)).meta.changes > 0;
 }
 
 /** What a workspace still holds, which keeps it from being deleted. */
@@ -59,16 +58,15 @@ export async function workspaceContents(db: D1Database, id: string): Promise<{ v
  * Deletes the workspace only if it holds nothing, in one statement, so a key created meanwhile can
  * never be left without its workspace. False when it was not deleted (gone, or not empty).
  */
-export async function deleteEmptyWorkspace(db: D1Database, id: string): Promise<boolean> {
-  const result = await db
+export async function deleteEmptyWorkspace(db: D1Database, id: string, auditRecord?: D1PreparedStatement): Promise<boolean> {
+  const remove = db
     .prepare(
       `DELETE FROM workspaces WHERE id = ?1
          AND NOT EXISTS (SELECT 1 FROM virtual_keys WHERE workspace_id = ?1)
          AND NOT EXISTS (SELECT 1 FROM api_keys WHERE workspace_id = ?1)`,
     )
-    .bind(id)
-    .run();
-  return result.meta.changes > 0;
+    .bind(id);
+  return (await runWithRecord(db, remove, auditRecord)).meta.changes > 0;
 }
 
 // The organisation's id never changes once the migration made it: read once per isolate.

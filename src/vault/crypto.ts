@@ -15,6 +15,8 @@ export interface MasterKey {
   /** Public fingerprint of the key; stored beside every ciphertext it seals. */
   id: string;
   key: CryptoKey;
+  /** The same key bytes as HKDF input, for keys derived from the master key. */
+  derive: CryptoKey;
 }
 
 /** Finds the master key an envelope names; returns undefined for an unknown id. */

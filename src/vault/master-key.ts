@@ -48,8 +48,10 @@ async function importMasterKey(vaultKey: string, setting: string): Promise<Maste
   fingerprintInput.set(bytes, label.length);
   const fingerprint = new Uint8Array(await crypto.subtle.digest('SHA-256', fingerprintInput));
   const key = await crypto.subtle.importKey('raw', bytes, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  // The audit chain's MAC key derives from the same bytes (src/audit/chain-keys.ts).
+  const derive = await crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveBits']);
   bytes.fill(0);
-  return { id: `mk_${hexEncode(fingerprint.subarray(0, 8))}`, key };
+  return { id: `mk_${hexEncode(fingerprint.subarray(0, 8))}`, key, derive };
 }
 
 /** Which setting configures the ring, and its text; VAULT_KEYS wins when both are set. */

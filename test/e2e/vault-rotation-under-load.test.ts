@@ -1,6 +1,6 @@
 // Master-key rotation with no downtime, against the bundle as it deploys: steady gateway load,
 // rotate (prepend a new key to VAULT_KEYS), re-seal to remaining 0, drop the old key, and not one
-// request fails.
+// request fails; and the audit chain still verifies with the new key alone.
 //
 // What this proves, and what it does not: a "deploy" here is a relaunch of Miniflare onto the same
 // D1 (and, for the rotation, the same KV), with the load paused while the runtime restarts; a
@@ -45,7 +45,7 @@ async function deploy(vaultKeys: string, kv: string, migrate = false): Promise<L
   keygate = await launchKeygate({
     vars: { OPENAI_BASE_URL: `${fake.url}/v1`, ADMIN_API_KEY, VAULT_KEY: '', VAULT_KEYS: vaultKeys },
     bundleDir: join(workDir, 'bundle'),
-    persist: { d1: join(workDir, 'd1'), kv: join(workDir, kv) },
+    persist: { d1: join(workDir, 'd1'), kv: join(workDir, kv), durableObjects: join(workDir, 'durable-objects') },
     migrate,
   });
   return keygate;
@@ -117,9 +117,10 @@ it('rotates the master key under steady gateway load without one failed request'
   load = startLoad(slugs);
   await pause(500);
   const status = await admin('GET', '/v1/admin/vault');
+  // Each key also produces the audit chain key of the records sealed under it.
   expect(status.keys).toEqual([
-    { id: status.current_key_id, records: 0, in_ring: true, current: true },
-    { id: oldId, records: KEYS, in_ring: true, current: false },
+    { id: status.current_key_id, records: 1, in_ring: true, current: true },
+    { id: oldId, records: KEYS + 1, in_ring: true, current: false },
   ]);
   // Re-seal in small batches while the load runs, until nothing is left.
   let answer = { remaining: KEYS, resealed: 0 };
@@ -143,7 +144,12 @@ it('rotates the master key under steady gateway load without one failed request'
   await load.stop();
   failures.push(...load.failures);
   succeeded += load.succeeded();
-  expect((await admin('GET', '/v1/admin/vault')).keys).toEqual([{ id: after.current_key_id, records: KEYS, in_ring: true, current: true }]);
+  // The secrets, the new key's own audit chain key, and the old one's, sealed under the new key.
+  expect((await admin('GET', '/v1/admin/vault')).keys).toEqual([{ id: after.current_key_id, records: KEYS + 2, in_ring: true, current: true }]);
+  // Every audit record, of both keys, still verifies; the new key's era starts with a record.
+  expect(await admin('GET', '/v1/audit-logs/verify')).toMatchObject({ valid: true, first_invalid: null, next_cursor: null });
+  const rotations = await admin('GET', '/v1/audit-logs?start_time=2000-01-01&end_time=2100-01-01&resource_type=vault&action=rotate');
+  expect(rotations.records.map((record: { resource_id: string }) => record.resource_id)).toEqual([after.current_key_id]);
 
   expect(failures).toEqual([]);
   expect(succeeded).toBeGreaterThan(3 * CONCURRENCY);

@@ -18,9 +18,7 @@ export const DeploymentEntry = acceptingBothSpellings(
     deployment_name: deploymentName,
     api_version: apiVersion,
     alias: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
-    model: z
-      .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
-      .check(z.describe('The underlying model (e.g. gpt-4o), for cost budgets.')),
+    model: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
     is_default: z.optional(z.boolean()),
   }),
 );

@@ -16,7 +16,6 @@ const resourceName = z
   .check(
     z.trim(),
     z.regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'must be an Azure resource name: letters, digits and dashes'),
-    z.describe('The Azure OpenAI resource, the {resource} in AZURE_OPENAI_ENDPOINT.'),
   );
 const secretText = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(4096));
 // A resource key travels in a header: printable ASCII without spaces only.
@@ -24,8 +23,8 @@ const resourceKey = secretText.check(z.regex(/^[\x21-\x7e]+$/, 'may contain only
 const clientId = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
 
 const authFields = {
-  azure_auth_mode: z.optional(z.enum(['api-key', 'apiKey', 'entra', 'managed'])).check(z.describe('Default api-key.')),
-  key: z.optional(resourceKey).check(z.describe('The resource key (api-key mode).')),
+  azure_auth_mode: z.optional(z.enum(['api-key', 'apiKey', 'entra', 'managed'])),
+  key: z.optional(resourceKey),
   // A tenant is a GUID or a domain; it becomes a path segment of the token endpoint.
   azure_entra_tenant_id: z.optional(
     z.string().check(z.trim(), z.regex(/^(?!\.+$)[A-Za-z0-9.-]{1,253}$/, 'must be a tenant id (a GUID) or a tenant domain')),
@@ -90,6 +89,7 @@ export const azureOpenaiProvider: ProviderModule<AzureConfig, typeof createField
   configSchema,
   createFields,
   updateFields,
+  secretFields: ['key', 'azure_entra_client_secret'],
   credentialsFromCreate(fields, env) {
     const deployments = checkedDeployments(fields.deployment_config);
     const auth = authSettings(fields, null, env);

@@ -21,7 +21,6 @@ const region = z
   .check(
     z.trim(),
     z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-east-1'),
-    z.describe('The AWS region of the Bedrock runtime, e.g. us-east-1.'),
   );
 const secretText = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(4096));
 const headerSafe = secretText.check(z.regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII characters without spaces'));
@@ -33,13 +32,13 @@ const roleArn = z
 const externalId = z.string().check(z.trim(), z.regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-'));
 
 const authFields = {
-  aws_auth_type: z.optional(authType).check(z.describe('Default accessKey.')),
+  aws_auth_type: z.optional(authType),
   aws_access_key_id: z.optional(headerSafe),
   aws_secret_access_key: z.optional(secretText),
   aws_session_token: z.optional(headerSafe),
   aws_role_arn: z.optional(roleArn),
   aws_external_id: z.optional(externalId),
-  key: z.optional(headerSafe).check(z.describe('A Bedrock API key (apiKey auth). Ignored beside an access key pair, as Portkey’s example sends it.')),
+  key: z.optional(headerSafe),
 };
 
 const createFields = { aws_region: region, ...authFields };
@@ -83,6 +82,7 @@ export const bedrockProvider: ProviderModule<BedrockConfig, typeof createFields,
   configSchema,
   createFields,
   updateFields,
+  secretFields: ['key', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token'],
   credentialsFromCreate(fields, env) {
     const auth = authSettings(fields, null, env);
     return { config: { region: fields.aws_region, ...auth.config }, secret: auth.secret ?? {}, masked: auth.masked ?? {} };

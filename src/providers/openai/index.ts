@@ -19,11 +19,11 @@ const apiKey = z
   );
 
 const createFields = {
-  key: apiKey.check(z.describe('The OpenAI API key.')),
+  key: apiKey,
 };
 
 const updateFields = {
-  key: z.optional(apiKey).check(z.describe('A new OpenAI API key. Rotation: the slug stays and the next request uses it.')),
+  key: z.optional(apiKey),
 };
 
 // An OpenAI key has no settings besides its secret.
@@ -38,6 +38,7 @@ export const openaiProvider: ProviderModule<z.infer<typeof configSchema>, typeof
   configSchema,
   createFields,
   updateFields,
+  secretFields: ['key'],
   credentialsFromCreate: (fields) => credentialsFor(fields.key),
   applyUpdate: (fields, current) => (fields.key === undefined ? { config: current.config } : credentialsFor(fields.key)),
   describeConfig: () => ({}),

@@ -1,0 +1,44 @@
+// What the /v1/api-keys fields mean, for the OpenAPI document only: openapi-docs.ts says why this
+// text is kept apart from api-key-schemas.ts (the Worker's bundle budget).
+
+import {
+  ApiKeyListQuery,
+  ApiKeyObject,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  RotatedApiKey,
+  UpdateApiKeyBody,
+  userId,
+} from './api-key-schemas';
+import { fields, schema, type DocEntry } from './openapi-docs';
+
+/** Fields naming what can't change, which create and update share. */
+const identity = {
+  type: 'Accepted when it agrees with the path.',
+  'sub-type': 'Accepted when it agrees with the path.',
+  organisation_id: 'This deployment’s organisation; another is refused.',
+};
+
+export const apiKeyDocs: DocEntry[] = [
+  ...fields(CreateApiKeyBody, {
+    name: { example: 'checkout-service' },
+    workspace_id: 'Required for workspace keys.',
+    user_id: 'Required for user keys; an opaque id of your own.',
+    expires_at: 'After this time the key gets 401 api_key_expired.',
+    ...identity,
+  }),
+  ...schema(userId, { example: 'c3d4e5f6-a7b8-4c7d-8e1f-2a3b4c5d6e7f' }, 'user_id'),
+  ...fields(UpdateApiKeyBody, {
+    id: 'The SDK leaves it in the body; it must match the path.',
+    expires_at: 'null removes the expiry.',
+    workspace_id: 'Can’t change; accepted when unchanged.',
+    user_id: 'Can’t change; accepted when unchanged.',
+    ...identity,
+  }),
+  ...fields(ApiKeyParams, { id: { example: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' } }),
+  ...fields(ApiKeyListQuery, { workspaceId: 'Another spelling of workspace_id.' }),
+  ...fields(ApiKeyObject, { key: 'Masked: at most the last 4 characters.', last_used_at: 'May lag by up to a minute.' }),
+  ...fields(CreatedApiKey, { key: 'The key itself, shown this once and never again.' }),
+  ...fields(RotatedApiKey, { key: 'The new key, shown this once.', key_transition_expires_at: 'When the previous key stops working.' }),
+];

@@ -1,0 +1,51 @@
+// What the virtual-key admin API's fields mean, provider fields included, for the OpenAPI
+// document only: openapi-docs.ts says why this text is kept apart from virtual-key-schemas.ts
+// (the Worker's bundle budget).
+
+import { UsageLimitsSchema } from '../limits/usage-limits';
+import { azureOpenaiProvider } from '../providers/azure-openai';
+import { DeploymentEntry } from '../providers/azure-openai/deployments';
+import { bedrockProvider } from '../providers/bedrock';
+import { openaiProvider } from '../providers/openai';
+import { fields, type DocEntry } from './openapi-docs';
+import { CreateVirtualKeyBody, ListQuery, SlugParams, UpdateVirtualKeyBody, VirtualKeyObject } from './virtual-key-schemas';
+
+export const virtualKeyDocs: DocEntry[] = [
+  // Every provider's variant; `name` is the same schema in UpdateVirtualKey, so it shows the example there too.
+  ...fields(CreateVirtualKeyBody, {
+    name: { example: 'openai-prod' },
+    expires_at: 'After this time the key is refused.',
+    workspace_id: 'A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.',
+    rate_limits: 'Counted per virtual key in its ledger; [] for none.',
+    usage_limits: 'A budget, counted in the key’s ledger.',
+  }),
+  ...fields(UpdateVirtualKeyBody, {
+    expires_at: 'null removes the expiry.',
+    status: 'disabled refuses every request.',
+    rate_limits: 'Replaces the list; [] removes every limit.',
+    usage_limits: 'Replaces the budget; null removes it.',
+  }),
+  ...fields(SlugParams, { slug: { example: 'openai-prod-3kq7m2x9a4b5c6d7' } }),
+  ...fields(ListQuery, { workspace_id: 'Only this workspace’s keys; a workspace key sees its own only.' }),
+  ...fields(VirtualKeyObject, {
+    masked_secrets: 'Every stored secret field, masked.',
+    usage_limits: 'The budget; on retrieve also what is spent and when it resets.',
+    rate_limit_windows: 'On retrieve: each rate limit’s current window.',
+  }),
+  ...fields(UsageLimitsSchema, { model_prices: 'USD per million tokens by model, overriding Keygate’s price table for this key.' }),
+
+  // Provider fields. A field update shares with create (the same schema, optional) shows the same text.
+  ...fields(openaiProvider.createFields, { key: 'The OpenAI API key.' }),
+  ...fields(openaiProvider.updateFields, { key: 'A new OpenAI API key. Rotation: the slug stays and the next request uses it.' }),
+  ...fields(azureOpenaiProvider.createFields, {
+    resource_name: 'The Azure OpenAI resource, the {resource} in AZURE_OPENAI_ENDPOINT.',
+    azure_auth_mode: 'Default api-key.',
+    key: 'The resource key (api-key mode).',
+  }),
+  ...fields(DeploymentEntry, { model: 'The underlying model (e.g. gpt-4o), for cost budgets.' }),
+  ...fields(bedrockProvider.createFields, {
+    aws_region: 'The AWS region of the Bedrock runtime, e.g. us-east-1.',
+    aws_auth_type: 'Default accessKey.',
+    key: 'A Bedrock API key (apiKey auth). Ignored beside an access key pair, as Portkey’s example sends it.',
+  }),
+];
