@@ -2,34 +2,13 @@
 // and look at the stored rows directly (for the tamper tests).
 
 import { env } from 'cloudflare:workers';
+import type { StoredAuditRecord } from '../../src/audit/audit-record';
 import { expect } from 'vitest';
 import { ADMIN_API_KEY } from './keygate';
 import { requestAs } from './access';
 
-export interface AuditRow {
-  entry: number;
-  timestamp: string;
-  method: string;
-  uri: string;
-  request_id: string;
-  request_body: string;
-  query_params: string;
-  user_id: string | null;
-  user_type: string;
-  api_key_id: string | null;
-  organisation_id: string;
-  workspace_id: string | null;
-  response_status_code: number;
-  resource_type: string;
-  action: string;
-  resource_id: string | null;
-  client_ip: string | null;
-  country: string | null;
-  count: number;
-  key_id: string;
-  prev_hash: string | null;
-  hash: string;
-}
+/** A stored record as the API answers it. */
+export type AuditRow = StoredAuditRecord;
 
 export interface VerifyAnswer {
   valid: boolean;
