@@ -220,6 +220,8 @@ const TEMPLATES: Template[] = [
   { route: '/v1/admin/{any}', path: '/v1/admin', segments: segments(anySegment), methods: ['GET', 'POST'] },
   { route: '/v1/admin/users/{any}', path: '/v1/admin/users', segments: segments(anySegment), methods: ['GET', 'DELETE'] },
   { route: '/v1/audit-logs', path: '/v1/audit-logs', segments: none, methods: ['GET'], listed: true },
+  { route: '/v1/audit-logs/verify', path: '/v1/audit-logs', segments: segments(fc.constant('verify')), methods: ['GET'], listed: true },
+  { route: '/v1/audit-logs/{any}', path: '/v1/audit-logs', segments: segments(anySegment), methods: ['GET', 'POST'] },
   { route: '/v1/analytics/{any}', path: '/v1/analytics', segments: segments(anySegment), methods: ['GET'] },
 ];
 

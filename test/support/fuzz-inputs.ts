@@ -231,8 +231,31 @@ export function segmentOf(refs: fc.Arbitrary<Str>): fc.Arbitrary<Str | Raw> {
   );
 }
 
-const QUERY_NAMES = ['current_page', 'page_size', 'workspace_id', 'workspaceId', 'name', 'exact_name', 'type', 'api-version'];
-const QUERY_VALUES = ['0', '1', '-1', '50', '100', '101', '1e3', '1.5', 'abc', '', ' ', 'NaN', 'Infinity', '0x10'];
+const QUERY_NAMES = [
+  'current_page',
+  'page_size',
+  'workspace_id',
+  'workspaceId',
+  'name',
+  'exact_name',
+  'type',
+  'api-version',
+  // The audit log's.
+  'start_time',
+  'end_time',
+  'organisation_id',
+  'response_status_code',
+  'resource_type',
+  'action',
+  'method',
+  'cursor',
+  'limit',
+];
+const QUERY_VALUES = [
+  ...['0', '1', '-1', '50', '100', '101', '1e3', '1.5', 'abc', '', ' ', 'NaN', 'Infinity', '0x10'],
+  ...['2026-11-30', '2026-11-30T12:00:00Z', '2026-11-30T12:00:00+14:00', '2026-02-30', '9999-12-31', 'virtual_key', 'create', 'POST'],
+  `1:${'0'.repeat(64)}`,
+];
 
 export const query: fc.Arbitrary<Array<readonly [Str, Str]>> = fc.array(
   fc.tuple(
