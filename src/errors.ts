@@ -63,44 +63,27 @@ interface WireShape {
   retryable?: false;
 }
 
-function wireShape(kind: ErrorKind): WireShape {
-  switch (kind) {
-    case 'invalid_request':
-      return { status: 400, type: 'invalid_request_error' };
-    case 'unauthenticated':
-      return { status: 401, type: 'authentication_error' };
-    case 'forbidden':
-      return { status: 403, type: 'permission_error' };
-    case 'not_found':
-      return { status: 404, type: 'not_found_error' };
-    case 'method_not_allowed':
-      return { status: 405, type: 'invalid_request_error' };
-    case 'conflict':
-      return { status: 409, type: 'invalid_request_error' };
-    case 'rate_limited':
-      return { status: 429, type: 'rate_limit_error' };
-    case 'budget_exhausted':
-      // 412 is the status Portkey documents for an exhausted budget.
-      return { status: 412, type: 'budget_exceeded_error' };
-    case 'payload_too_large':
-      return { status: 413, type: 'invalid_request_error' };
-    case 'unsupported_media_type':
-      return { status: 415, type: 'invalid_request_error' };
-    case 'upstream_unreachable':
-    case 'upstream_invalid':
-      return { status: 502, type: 'upstream_error', retryable: false };
-    case 'upstream_timeout':
-      return { status: 504, type: 'upstream_error', retryable: false };
-    case 'internal':
-      return { status: 500, type: 'api_error' };
-    case 'unavailable':
-      return { status: 503, type: 'api_error' };
-    default: {
-      const unreachable: never = kind;
-      throw new Error(`unhandled error kind ${String(unreachable)}`);
-    }
-  }
-}
+// A table, not a switch: Record<ErrorKind, …> makes it exhaustive, and it is smaller in the bundle.
+const WIRE_SHAPES: Record<ErrorKind, WireShape> = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  unauthenticated: { status: 401, type: 'authentication_error' },
+  forbidden: { status: 403, type: 'permission_error' },
+  not_found: { status: 404, type: 'not_found_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  conflict: { status: 409, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  // 412 is the status Portkey documents for an exhausted budget.
+  budget_exhausted: { status: 412, type: 'budget_exceeded_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  upstream_unreachable: { status: 502, type: 'upstream_error', retryable: false },
+  upstream_invalid: { status: 502, type: 'upstream_error', retryable: false },
+  upstream_timeout: { status: 504, type: 'upstream_error', retryable: false },
+  internal: { status: 500, type: 'api_error' },
+  unavailable: { status: 503, type: 'api_error' },
+};
+
+const wireShape = (kind: ErrorKind): WireShape => WIRE_SHAPES[kind];
 
 export interface ErrorBody {
   error: { message: string; type: string; code: string; param: string | null };

@@ -3,36 +3,22 @@
 // (docs/benchmarks.md). Import zod as `import * as z from 'zod/mini'` in each module; re-exporting
 // the namespace from one module defeats tree-shaking.
 //
-// Importing this module also sets zod's messages: short English ones of our own, in the words
-// zod's English locale uses. The locale itself is about 1 KiB of the 60 KiB gzipped bundle.
+// Importing this module also sets zod's messages: short English ones of our own, which read after
+// the field's name ("page_size: must be at most 100"). Zod's English locale is about 1 KiB of the
+// 60 KiB gzipped bundle.
 
 import * as z from 'zod/mini';
 
-const typeOf = (input: unknown) => (input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input);
+const typeOf = (input: unknown) => (input === null ? 'null' : Array.isArray(input) ? 'array' : Number.isNaN(input) ? 'NaN' : typeof input);
 const units: Record<string, string> = { string: ' characters', array: ' items' };
 
 z.config({
   localeError(issue) {
-    switch (issue.code) {
-      case 'invalid_type':
-        return `Invalid input: expected ${issue.expected}, received ${typeOf(issue.input)}`;
-      case 'invalid_value':
-        return `Invalid option: expected one of ${issue.values.map((value) => JSON.stringify(value)).join('|')}`;
-      case 'too_big':
-      case 'too_small': {
-        const big = issue.code === 'too_big';
-        const unit = units[issue.origin] ?? '';
-        const bound = big ? issue.maximum : issue.minimum;
-        const comparison = issue.inclusive ? (big ? '<=' : '>=') : big ? '<' : '>';
-        return `Too ${big ? 'big' : 'small'}: expected ${issue.origin} to ${unit ? 'have' : 'be'} ${comparison}${String(bound)}${unit}`;
-      }
-      case 'invalid_format':
-        return `Invalid ${issue.format === 'regex' ? 'string' : issue.format}`;
-      case 'unrecognized_keys':
-        return `Unrecognized key: ${issue.keys.join(', ')}`;
-      default:
-        return 'Invalid input';
-    }
+    if (issue.code === 'invalid_type') return `expected ${issue.expected}, received ${typeOf(issue.input)}`;
+    if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    if (issue.code === 'too_big') return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${units[issue.origin] ?? ''}`;
+    if (issue.code === 'too_small') return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${units[issue.origin] ?? ''}`;
+    return issue.code === 'invalid_format' ? `must be a valid ${issue.format === 'regex' ? 'value' : issue.format}` : 'is not valid';
   },
 });
 

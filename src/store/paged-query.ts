@@ -1,4 +1,4 @@
-// One page of a table's rows, newest first, and the whole count, read in one D1 batch (one round
+// One page of a table's rows, newest first (unless `orderBy` says otherwise), and the whole count, read in one D1 batch (one round
 // trip, one consistent snapshot). `total` is always the whole count, never one page's length.
 
 export interface Page {
@@ -17,15 +17,15 @@ export interface PageOf<Record> {
  */
 export async function pagedQuery<Record>(
   db: D1Database,
-  query: { table: string; columns: string; where: string; binds: unknown[] },
+  query: { table: string; columns: string; where: string; binds: unknown[]; orderBy?: string },
   page: Page,
   fromRow: (row: unknown) => Record,
 ): Promise<PageOf<Record>> {
-  const { table, columns, where, binds } = query;
+  const { table, columns, where, binds, orderBy = 'created_at DESC, rowid DESC' } = query;
   const [countResult, rowsResult] = await db.batch([
     db.prepare(`SELECT COUNT(*) AS total FROM ${table} WHERE ${where}`).bind(...binds),
     db
-      .prepare(`SELECT ${columns} FROM ${table} WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?${binds.length + 1} OFFSET ?${binds.length + 2}`)
+      .prepare(`SELECT ${columns} FROM ${table} WHERE ${where} ORDER BY ${orderBy} LIMIT ?${binds.length + 1} OFFSET ?${binds.length + 2}`)
       .bind(...binds, page.size, page.index * page.size),
   ]);
   const total = Number((countResult?.results[0] as { total?: unknown } | undefined)?.total ?? 0);
