@@ -5,6 +5,8 @@ CREATE TABLE audit_log (
   -- Commit order, and the chain's order. AUTOINCREMENT: a number is never reused, even after the
   -- newest rows are deleted, so a deleted tail can't be refilled unnoticed.
   entry INTEGER PRIMARY KEY AUTOINCREMENT,
+  -- A random id, covered by the MAC: a copy of a record can't be inserted beside it.
+  id TEXT NOT NULL UNIQUE,
   timestamp TEXT NOT NULL,
   method TEXT NOT NULL,
   uri TEXT NOT NULL,

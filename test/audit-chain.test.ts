@@ -3,12 +3,16 @@
 // events, and verification across master-key rotation. Real local D1 and Durable Objects.
 
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { appendAuditRecord, systemRecord } from '../src/audit/audit-log';
 import { SEALED_FIELDS } from '../src/audit/audit-record';
 import { forgetChainKeys } from '../src/audit/chain-keys';
 import { createApiKey, createWorkspace, requestAs } from './support/access';
 import { auditRecords, storedRows, verifyAll, type AuditRow } from './support/audit';
-import { ADMIN_API_KEY, adminRequest, chat, createVirtualKey, expectError, postKey, putKey, rowCount } from './support/keygate';
+import { ADMIN_API_KEY, adminRequest, callKeygate, chat, createVirtualKey, expectError, postKey, putKey, rowCount } from './support/keygate';
+
+const organisationId = async () => (await env.DB.prepare('SELECT id FROM organisation').first<{ id: string }>())!.id;
 
 const COLUMNS = ['entry', ...SEALED_FIELDS, 'prev_hash', 'hash'] as const;
 
@@ -86,23 +90,45 @@ describe('tamper evidence', () => {
     await expectDetected(() => remove(last), () => writeRow(last), 'truncated', null);
   });
 
-  it('finds an inserted row, sealed-looking or not, once records follow it', async () => {
+  it('finds an inserted row, sealed-looking or not, at the end or once records follow it', async () => {
     const rows = await storedRows();
     const copy = rows[1]!;
-    // A copy of a valid record, placed after the newest: its link and MAC are of another place.
-    const forged = { ...copy, entry: rows[rows.length - 1]!.entry + 1, request_id: 'forged' };
+    const remove = (entry: number) => env.DB.prepare('DELETE FROM audit_log WHERE entry = ?1').bind(entry).run();
+    // A copy of a valid record (with an id of its own: ids are unique), placed after the newest.
+    const forged = { ...copy, id: crypto.randomUUID(), entry: rows[rows.length - 1]!.entry + 1, request_id: 'forged' };
     await writeRow(forged);
+    expect((await verifyAll()).first_invalid).toMatchObject({ entry: forged.entry, request_id: 'forged', reason: 'not_in_chain' });
     await someChanges(1);
-    let answer = await verifyAll();
-    expect(answer).toMatchObject({ valid: false, first_invalid: { request_id: 'forged', reason: 'broken_link' } });
-    await env.DB.prepare('DELETE FROM audit_log WHERE entry = ?1').bind(forged.entry).run();
+    expect((await verifyAll()).first_invalid).toMatchObject({ request_id: 'forged', reason: 'broken_link' });
+    await remove(forged.entry);
+    expect((await verifyAll()).valid).toBe(true);
+
     // Unsealed, hoping the chain writer would seal it: it checks the record's own MAC first.
-    const pending = { ...copy, entry: forged.entry + 10_000, request_id: 'forged pending', prev_hash: null, hash: 'a'.repeat(64) };
+    const pending = { ...copy, id: crypto.randomUUID(), entry: forged.entry + 10_000, request_id: 'forged pending', prev_hash: null, hash: 'a'.repeat(64) };
     await writeRow(pending);
+    expect((await verifyAll()).first_invalid).toMatchObject({ request_id: 'forged pending', reason: 'not_in_chain' });
     await someChanges(1);
-    answer = await verifyAll();
-    expect(answer).toMatchObject({ valid: false, first_invalid: { request_id: 'forged pending', reason: 'unsealed' } });
-    await env.DB.prepare('DELETE FROM audit_log WHERE entry = ?1').bind(pending.entry).run();
+    expect((await verifyAll()).first_invalid).toMatchObject({ request_id: 'forged pending', reason: 'unsealed' });
+    await remove(pending.entry);
+  });
+
+  it('can’t be given a copy of a record waiting to be sealed', async () => {
+    const record = await systemRecord(env, { resource_type: 'vault', action: 'reseal', resource_id: 'x', uri: '/test' });
+    await appendAuditRecord(env, record); // committed, not sealed yet
+    const [waiting] = (await env.DB.prepare('SELECT * FROM audit_log WHERE id = ?1').bind(record.id).all<AuditRow>()).results;
+    expect(waiting!.prev_hash).toBeNull();
+    // The same id twice is refused by the table; another id fails the record's own MAC.
+    const { entry: _entry, ...columns } = waiting!;
+    const insert = (row: Omit<AuditRow, 'entry'>) =>
+      env.DB.prepare(`INSERT INTO audit_log (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((_c, index) => `?${index + 1}`).join(', ')})`)
+        .bind(...Object.values(row))
+        .run();
+    await expect(insert(columns)).rejects.toThrow(/UNIQUE/);
+    await insert({ ...columns, id: crypto.randomUUID() });
+    const answer = await verifyAll();
+    expect(answer.first_invalid).toMatchObject({ request_id: record.request_id, reason: 'not_in_chain' });
+    await env.DB.prepare('DELETE FROM audit_log WHERE request_id = ?1 AND id != ?2').bind(record.request_id, record.id).run();
+    expect((await verifyAll()).valid).toBe(true);
   });
 });
 
@@ -127,6 +153,33 @@ describe('verification', () => {
     expect(rows.length - before).toBe(20);
     for (let index = 1; index < rows.length; index++) expect(rows[index]!.prev_hash).toBe(rows[index - 1]!.hash);
     expect((await verifyAll()).valid).toBe(true);
+  });
+});
+
+describe('records of any text', () => {
+  it('seals and verifies records whatever text a request carries, cut at any bound', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(Date.now() - 120_000));
+    try {
+      // Half an emoji left by the 500-character bound on the path, and on the 64-character address.
+      const refusals = [
+        `/v1/admin/workspaces/${'a'.repeat(478)}%F0%9F%98%80`,
+        `/v1/admin/workspaces/${'a'.repeat(477)}%F0%9F%98%80?q=%F0%9F%98%80&%ED%A0%80=%FF`,
+      ];
+      for (const path of refusals) await callKeygate(path, { headers: { 'cf-connecting-ip': `${'9'.repeat(63)}\u00e9` } });
+      await callKeygate('/v1/admin/workspaces', { headers: { 'x-portkey-api-key': 'kg-ak-wrong', 'cf-connecting-ip': '2001:db8::1' } });
+    } finally {
+      vi.useRealTimers();
+    }
+    await runDurableObjectAlarm(env.AUDIT_CHAIN.get(env.AUDIT_CHAIN.idFromName(await organisationId())));
+    // Lone surrogates, emoji and long text in a body that is recorded.
+    const name = `${'x'.repeat(95)}\ud83d`;
+    const response = await adminRequest('POST', '/v1/admin/workspaces', { name: 'text', description: `\ud800 ${'🙂'.repeat(600)} \udfff`, defaults: { metadata: { [name]: '\u0000\u2028' } } });
+    expect(response.status, await response.clone().text()).toBe(200);
+    await someChanges(1);
+    const rows = await storedRows();
+    expect(rows.filter((row) => row.prev_hash === null)).toEqual([]);
+    expect(await verifyAll()).toMatchObject({ valid: true, first_invalid: null });
   });
 });
 
@@ -179,8 +232,9 @@ describe('budget events', () => {
   });
 });
 
+const keyOf = (first: number) => btoa(String.fromCharCode(...Array.from({ length: 32 }, (_value, index) => (first + index) % 256)));
+
 describe('master-key rotation', () => {
-  const keyOf = (first: number) => btoa(String.fromCharCode(...Array.from({ length: 32 }, (_value, index) => (first + index) % 256)));
   const OLD = keyOf(0); // the tests' own VAULT_KEY
   const NEW = keyOf(32);
 
@@ -201,7 +255,41 @@ describe('master-key rotation', () => {
     expect((await requestAs(ADMIN_API_KEY, 'POST', '/v1/admin/vault/reseal', {}, { VAULT_KEYS: `${NEW},${OLD}` })).status).toBe(200);
     forgetChainKeys();
     expect((await verifyAll(1000, { VAULT_KEYS: NEW })).valid).toBe(true);
-    const reseals = await auditRecords({ resource_type: 'vault', action: 'reseal' });
-    expect(reseals.map((record) => Object.keys(JSON.parse(record.request_body)))).toContainEqual(['audit_chain_keys']);
+    // The old chain key's re-seal is recorded, naming the key it is now sealed by.
+    const oldKeyId = rows[0]!.key_id;
+    const [resealed] = await auditRecords({ resource_type: 'vault', action: 'reseal', resource_id: oldKeyId });
+    expect(JSON.parse(resealed!.request_body)).toEqual({ sealed_by: rotation[0]!.key_id });
+  });
+
+  it('records a re-seal once per secret re-sealed, even when two re-seals race', async () => {
+    const ring = { VAULT_KEYS: `${keyOf(64)},${keyOf(0)}` };
+    const slugs = [await createVirtualKey({ name: 'race one' }), await createVirtualKey({ name: 'race two' })];
+    const reseals = () => auditRecords({ resource_type: 'virtual_key', action: 'reseal' });
+    const before = (await reseals()).length;
+    const answers = await Promise.all([1, 2].map(() => requestAs(ADMIN_API_KEY, 'POST', '/v1/admin/vault/reseal', {}, ring)));
+    const counts = (await Promise.all(answers.map((answer) => answer.json()))) as Array<{ resealed: number; skipped: number }>;
+    const resealed = counts.reduce((sum, answer) => sum + answer.resealed, 0);
+    // Every secret sealed by the old key, these two among them, is re-sealed once, and recorded once.
+    const records = (await reseals()).slice(before);
+    expect(records).toHaveLength(resealed);
+    expect(new Set(records.map((record) => record.resource_id)).size).toBe(resealed);
+    for (const slug of slugs) expect(records.filter((record) => record.resource_id === slug)).toHaveLength(1);
+    forgetChainKeys();
+  });
+
+  it('keeps a new master key and the record that starts its era together', async () => {
+    const ring = { VAULT_KEYS: `${keyOf(96)},${keyOf(0)}` };
+    await env.DB.prepare("CREATE TRIGGER no_rotate BEFORE INSERT ON audit_log WHEN NEW.action = 'rotate' BEGIN SELECT RAISE(ABORT, 'down'); END").run();
+    try {
+      await createVirtualKey({ name: 'first under a new key' }, ring);
+    } finally {
+      await env.DB.prepare('DROP TRIGGER no_rotate').run();
+    }
+    await createVirtualKey({ name: 'second under it' }, ring);
+    const newKeyId = (await storedRows()).at(-1)!.key_id;
+    expect((await auditRecords({ resource_type: 'vault', action: 'rotate', resource_id: newKeyId })).length).toBe(1);
+    // Nothing was left out of the chain while the record could not be written.
+    expect((await storedRows()).filter((row) => row.prev_hash === null)).toEqual([]);
+    forgetChainKeys();
   });
 });

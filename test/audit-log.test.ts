@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROVIDERS } from '../src/providers/registry';
 import { SECRET_FIELDS } from '../src/audit/masking';
+import { RefusalFolds } from '../src/audit/refusal-folds';
 import { createApiKey, createWorkspace, createWorkspaceKey, requestAs, WORKSPACE_SCOPES } from './support/access';
 import { auditRecords, getAuditLogs, wholeLogText, type AuditRow } from './support/audit';
 import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, postKey } from './support/keygate';
@@ -14,6 +15,9 @@ import { ADMIN_API_KEY, callKeygate, chat, createVirtualKey, expectError, postKe
 const organisationId = async () => (await env.DB.prepare('SELECT id FROM organisation').first<{ id: string }>())!.id;
 
 afterEach(() => vi.useRealTimers());
+
+/** The fields a refusal record has that RefusalFolds does not read. */
+const auditRecordLike = { id: 'r', method: 'GET', uri: '/v1/api-keys', request_id: 'q', request_body: '{}', query_params: '{}', key_id: 'mk' };
 
 /** The records written since `before` (a count of records). */
 async function recordsAfter(before: number): Promise<AuditRow[]> {
@@ -137,6 +141,32 @@ describe('what is recorded', () => {
     expect(await runDurableObjectAlarm(chain)).toBe(true);
     expect(await auditRecords({ resource_type: 'auth', response_status_code: 401 })).toHaveLength(3);
   });
+
+  it('counts a flood of missing keys exactly, though each isolate sends only a few counts on', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-30T13:00:05Z'));
+    const keyless = () => callKeygate('/v1/api-keys', { headers: { 'cf-connecting-ip': '198.51.100.9' } });
+    for (let index = 0; index < 60; index++) await expectError(await keyless(), 401, 'missing_api_key');
+    // The next minute's first refusal carries the rest of the last one's count along.
+    vi.setSystemTime(new Date('2026-11-30T13:01:05Z'));
+    await expectError(await keyless(), 401);
+    vi.setSystemTime(new Date('2026-11-30T13:01:30Z'));
+    await runDurableObjectAlarm(env.AUDIT_CHAIN.get(env.AUDIT_CHAIN.idFromName(await organisationId())));
+    const [flood] = await auditRecords({ client_ip: '198.51.100.9' });
+    expect(flood).toMatchObject({ count: 60, response_status_code: 401, uri: '/v1/api-keys', timestamp: expect.stringMatching(/^2026-11-30T13:00/) });
+  });
+
+  it('sends a source’s first refusal of a minute at once, then one count per 50 (RefusalFolds)', async () => {
+    const folds = new RefusalFolds();
+    const refusal = (at: string, ip: string) => ({ ...(auditRecordLike as AuditRow), timestamp: at, client_ip: ip, count: 1 });
+    const sent = Array.from({ length: 120 }, () => folds.add(refusal('2026-11-30T14:00:01.000Z', '192.0.2.1'))).flat();
+    expect(sent.map((record) => record.count)).toEqual([1, 50, 50]);
+    const next = folds.add(refusal('2026-11-30T14:01:00.000Z', '192.0.2.1'));
+    expect(next.map((record) => [record.timestamp.slice(0, 16), record.count])).toEqual([
+      ['2026-11-30T14:00', 19],
+      ['2026-11-30T14:01', 1],
+    ]);
+  });
 });
 
 describe('secrets', () => {
@@ -152,7 +182,7 @@ describe('secrets', () => {
   });
 
   it('keeps a secret of every kind out of the whole log, in either spelling, at any depth', async () => {
-    const secrets = {
+    const secrets: Record<string, string> = {
       openai: 'sk-audit-openai-secret-1111111111111',
       azureKey: 'azure-audit-resource-key-2222222222',
       entraSecret: 'entra-audit-client-secret-33333333',
@@ -182,9 +212,21 @@ describe('secrets', () => {
     const rotated = (await (await requestAs(ADMIN_API_KEY, 'POST', `/v1/api-keys/${apiKey.id}/rotate`, {})).json()) as { key: string };
     // Refusals record no header: not the wrong key, not the right one.
     await callKeygate('/v1/admin/workspaces', { headers: { authorization: 'Bearer kg-ak-audit-wrong-key-999999999999999999' } });
+    // A credential sent as a query parameter, in any spelling, is masked as well.
+    const spellings = ['API_KEY', 'ApiKey', 'api-key', 'x-portkey-api-key', 'Authorization', 'x-api-key', 'token', 'access_token', 'secret', 'password', 'Key'];
+    const inQuery = spellings.map((name, index) => [name, `query-secret-${index}-abcdefghijklmnop`] as const);
+    const queried = await callKeygate(`/v1/admin/workspaces?${new URLSearchParams(inQuery)}`, {
+      method: 'POST',
+      headers: { 'x-portkey-api-key': ADMIN_API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'queried' }),
+    });
+    expect(queried.status).toBe(200);
+    await callKeygate(`/v1/admin/workspaces?${new URLSearchParams(inQuery)}`, { headers: { 'x-portkey-api-key': 'kg-ak-wrong-one' } });
+    secrets.queried = inQuery.map(([, value]) => value).join(',');
 
     const log = await wholeLogText();
-    for (const secret of [...Object.values(secrets), apiKey.key, rotated.key, ADMIN_API_KEY, 'kg-ak-audit-wrong-key-999999999999999999']) {
+    const everySecret = Object.values(secrets).flatMap((value) => value.split(','));
+    for (const secret of [...everySecret, apiKey.key, rotated.key, ADMIN_API_KEY, 'kg-ak-audit-wrong-key-999999999999999999']) {
       expect(log, secret).not.toContain(secret);
       expect(log, secret).not.toContain(secret.slice(0, -4));
     }

@@ -11,6 +11,7 @@ const count = (min: number) => z.int().check(z.minimum(min));
 
 /** One record: Portkey's fields, then the chain's. */
 export const AuditLogRecord = z.object({
+  id: z.string().check(z.describe('The record’s own random id (Keygate’s): a copy of a record can’t be stored beside it.')),
   timestamp: z.string().check(z.describe('When it happened, ISO 8601 in UTC.'), z.meta({ example: '2026-11-30T09:41:07.512Z' })),
   method: z.string().check(z.describe('The request’s method (POST for Keygate’s own records).')),
   uri: z.string().check(z.describe('The request’s path; `cron:/v1/admin/vault/reseal` for the Cron Trigger’s re-seal.')),
@@ -66,7 +67,7 @@ export const AuditLogList = z.object({
   records: z.array(AuditLogRecord).check(z.describe('This page, oldest first (chain order).')),
 });
 
-const BREAK_REASONS = ['unsealed', 'broken_link', 'unknown_key', 'altered', 'truncated'] as const satisfies readonly BreakReason[];
+const BREAK_REASONS = ['unsealed', 'broken_link', 'unknown_key', 'altered', 'truncated', 'not_in_chain'] as const satisfies readonly BreakReason[];
 
 export const AuditChainVerification = z.object({
   valid: z.boolean().check(
@@ -82,7 +83,8 @@ export const AuditChainVerification = z.object({
         z.describe(
           'unsealed: not sealed into the chain. broken_link: its prev_hash is not the previous record’s hash (a record deleted, ' +
             'inserted or reordered). unknown_key: neither VAULT_KEYS nor a stored chain key gives its chain key. altered: its hash ' +
-            'does not match its content. truncated: the records end before the chain’s head (the newest records are gone).',
+            'does not match its content. truncated: the records end before the chain’s head (the newest records are gone). ' +
+            'not_in_chain: a row after the chain’s head that its writer did not seal (written by someone else).',
         ),
       ),
     }),

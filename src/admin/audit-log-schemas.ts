@@ -28,6 +28,7 @@ export const AuditLogQuery = z
     response_status_code: z.optional(z.coerce.number().check(z.int(), z.minimum(100), z.maximum(599))),
     resource_type: z.optional(z.enum(RESOURCE_TYPES)),
     action: z.optional(z.enum(ACTIONS)),
+    resource_id: text(),
     client_ip: text(64),
     country: text(8),
     ...pageFields,

@@ -4,10 +4,11 @@
 // A re-seal changes only the envelope and its key id, under the revision check every update
 // uses: a row changed meanwhile is skipped this round (the next run finds it again), never
 // overwritten. A record no key of the ring opens is counted as unreadable and left as it is.
-// The audit chain's keys are re-sealed too (src/audit/chain-keys.ts). Every batch commits its
-// audit record in its own transaction; `audit` is the request behind it, or null for the Cron.
+// The audit chain's keys are re-sealed too (src/audit/chain-keys.ts). Each re-sealed secret and
+// chain key gets its audit record in the batch's transaction, written only if the re-seal was;
+// `audit` is the request behind it, or null for the Cron.
 
-import { auditedWrite, auditRecord, recordStatement, sealAuditLog, systemRecord, type AuditRequest } from '../audit/audit-log';
+import { auditedWrite, auditRecord, recordStatement, sealAuditLog, systemRecord, type AuditRequest, type AuditSubject } from '../audit/audit-log';
 import { sealChainKey } from '../audit/chain-keys';
 import { failureFields, logEvent } from '../log';
 import { chainKeysNotSealedBy, countChainKeysBySealer, resealChainKeyStatement } from '../store/audit-chain-keys-table';
@@ -31,12 +32,15 @@ export interface ResealOutcome {
 /** Pages of candidates read per call at most, so a table full of unreadable rows stays bounded. */
 const MAX_PAGES = 10;
 
-/** The audit record of one re-seal batch: what it re-sealed, under which key. */
-async function batchRecord(env: Env, audit: AuditRequest | null, ring: MasterKeyRing, resealed: Record<string, string[]>) {
-  const subject = { resource_type: 'vault', action: 'reseal', resource_id: ring.current.id } as const;
-  if (!audit) return recordStatement(env, await systemRecord(env, { ...subject, uri: 'cron:/v1/admin/vault/reseal', request_body: resealed }));
-  const body = { ...(JSON.parse(audit.request_body) as object), ...resealed };
-  return recordStatement(env, await auditRecord(env, { ...audit, request_body: JSON.stringify(body) }, subject));
+/**
+ * The audit record of one re-sealed secret, for the batch right after the statement that re-seals
+ * it: written only if that one changed the row, so a row skipped by a racing update has none.
+ */
+async function resealRecord(env: Env, audit: AuditRequest | null, subject: Omit<AuditSubject, 'action'>, sealedBy: string) {
+  const full = { ...subject, action: 'reseal' } as const;
+  if (!audit) return recordStatement(env, await systemRecord(env, { ...full, uri: 'cron:/v1/admin/vault/reseal', request_body: { sealed_by: sealedBy } }), true);
+  const body = { ...(JSON.parse(audit.request_body) as object), sealed_by: sealedBy };
+  return recordStatement(env, await auditRecord(env, { ...audit, request_body: JSON.stringify(body) }, full), true);
 }
 
 /** Re-seals up to `limit` keys sealed by an older key. Idempotent: a second run finds what is left. */
@@ -60,10 +64,14 @@ export async function resealSecrets(env: Env, limit: number, audit: AuditRequest
       }
     }
     if (resealed.length === 0) continue;
-    const record = await batchRecord(env, audit, ring, { virtual_keys: resealed.map(({ sealed }) => sealed.slug) });
-    const statements = resealed.map(({ sealed, envelope }) => resealStatement(env.DB, sealed, envelope, ring.current.id));
-    const results = await auditedWrite(() => env.DB.batch([...statements, record]));
-    const written = resealed.filter((_entry, index) => (results[index]?.meta.changes ?? 0) > 0);
+    // Each re-seal, then its record: the batch is one transaction.
+    const statements: D1PreparedStatement[] = [];
+    for (const { sealed, envelope } of resealed) {
+      const subject = { resource_type: 'virtual_key', resource_id: sealed.slug, workspace_id: sealed.workspaceId } as const;
+      statements.push(resealStatement(env.DB, sealed, envelope, ring.current.id), await resealRecord(env, audit, subject, ring.current.id));
+    }
+    const results = await auditedWrite(() => env.DB.batch(statements));
+    const written = resealed.filter((_entry, index) => (results[2 * index]?.meta.changes ?? 0) > 0);
     outcome.resealed += written.length;
     outcome.skipped += resealed.length - written.length;
     // Caches may still hold the old envelope; it opens as long as its key stays in the ring.
@@ -83,18 +91,18 @@ async function resealChainKeys(env: Env, ring: MasterKeyRing, audit: AuditReques
   await sealAuditLog(env);
   const stale = await chainKeysNotSealedBy(env.DB, ring.current.id);
   const statements: D1PreparedStatement[] = [];
-  const resealed: string[] = [];
+  let resealed = 0;
   for (const { key_id: keyId, sealed_by: sealedBy } of stale) {
     const master = ring.keys.find((key) => key.id === keyId) ?? null;
     const envelope = keyId === ring.current.id ? null : await sealChainKey(master, env, keyId, ring.current).catch(() => undefined);
     if (envelope === undefined || (envelope === null && keyId !== ring.current.id)) continue;
-    statements.push(resealChainKeyStatement(env.DB, keyId, sealedBy, ring.current.id, envelope));
-    resealed.push(keyId);
+    const subject = { resource_type: 'vault', resource_id: keyId } as const;
+    statements.push(resealChainKeyStatement(env.DB, keyId, sealedBy, ring.current.id, envelope), await resealRecord(env, audit, subject, ring.current.id));
+    resealed++;
   }
-  if (statements.length === 0) return stale.length;
-  const record = await batchRecord(env, audit, ring, { audit_chain_keys: resealed });
-  await auditedWrite(() => env.DB.batch([...statements, record]));
-  return stale.length - statements.length;
+  if (resealed === 0) return stale.length;
+  await auditedWrite(() => env.DB.batch(statements));
+  return stale.length - resealed;
 }
 
 export interface VaultStatus {

@@ -10,7 +10,7 @@ import type { Principal } from '../auth/principal';
 import { insertAuditRecord } from '../store/audit-log-table';
 import { organisationId } from '../store/workspaces-table';
 import { masterKeyRing } from '../vault/master-key';
-import { canonicalRecord, type AuditAction, type AuditRecord, type ResourceType } from './audit-record';
+import { canonicalRecord, wellFormed, type AuditAction, type AuditRecord, type ResourceType } from './audit-record';
 import { chainKey, chainMac, PENDING_LINK } from './chain-keys';
 
 /** What a record says of the request behind it (src/http/audit-request.ts builds it). */
@@ -36,10 +36,12 @@ export interface AuditSubject {
 }
 
 export async function auditRecord(env: Env, request: AuditRequest, subject: AuditSubject): Promise<AuditRecord> {
-  const { principal, ...asked } = request;
+  const { principal, ...given } = request;
+  const asked = Object.fromEntries(Object.entries(given).map(([field, value]) => [field, typeof value === 'string' ? wellFormed(value) : value]));
   return {
+    id: crypto.randomUUID(),
     timestamp: new Date().toISOString(),
-    ...asked,
+    ...(asked as Omit<AuditRequest, 'principal'>),
     user_id: principal?.userId ?? null,
     user_type: principal?.userId ? 'user' : 'api_key',
     api_key_id: principal?.apiKeyId ?? null,

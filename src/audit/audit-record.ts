@@ -13,6 +13,7 @@ export type UserType = (typeof USER_TYPES)[number];
 
 /** The fields the MAC covers, in canonical order. */
 export const SEALED_FIELDS = [
+  'id',
   'timestamp',
   'method',
   'uri',
@@ -35,6 +36,8 @@ export const SEALED_FIELDS = [
 ] as const;
 
 export interface AuditRecord {
+  /** Random and unique: a copy of a record can't sit beside it. */
+  id: string;
   timestamp: string;
   method: string;
   uri: string;
@@ -69,6 +72,14 @@ export interface StoredAuditRecord extends AuditRecord {
 
 /** The chain's first link. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * Text as D1 stores it: a lone UTF-16 surrogate (half an emoji cut off by a bound, say) becomes
+ * U+FFFD, as it would on the way into D1, so the MAC is computed over what reads back.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
 
 export function canonicalRecord(record: AuditRecord): string {
   return JSON.stringify(SEALED_FIELDS.map((field) => record[field]));

@@ -1,15 +1,32 @@
 // What of a request goes into an audit record. Secret fields become their masks, at any depth,
-// whichever spelling the client used. The list of secret fields is the providers' own
-// (`secretFields` in each module, which the interface requires), plus Keygate's own API keys.
+// whichever spelling the client used (`apiKey`, `API_KEY`, `api-key`). The list of secret fields
+// is the providers' own (`secretFields` in each module, which the interface requires); and any
+// text field whose name says it holds a credential (Keygate's own API keys too) is masked as well,
+// so a secret sent where Keygate does not expect one (a query parameter, say) is not kept either.
 
 import { maskSecret } from '../providers/provider';
 import { PROVIDERS } from '../providers/registry';
-import { toSnakeCase } from '../schemas/field-names';
 
-const KEYGATE_SECRET_FIELDS = ['api_key', 'x_portkey_api_key', 'authorization', 'vault_key', 'vault_keys'];
+/** Names that say a credential: whole words of a normalised name (`max_tokens` is not one). */
+const CREDENTIAL_WORDS = /(^|_)(key|keys|secret|secrets|token|password|passwd|authorization|auth|credential|credentials|signature|cookie)(_|$)/;
+
+/** `apiKey`, `API_KEY`, `Api-Key` and `x-portkey-api-key` as `api_key` and `x_portkey_api_key`. */
+export function fieldName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+function isSecret(name: string, value: unknown): boolean {
+  const normal = fieldName(name);
+  // A number or a flag named like a credential (key_transition_period_ms) is not one.
+  return SECRET_FIELDS.has(normal) || (typeof value === 'string' && CREDENTIAL_WORDS.test(normal));
+}
 
 /** Every body field that holds a secret, snake_case. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set([...PROVIDERS.flatMap((provider) => provider.secretFields), ...KEYGATE_SECRET_FIELDS]);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(PROVIDERS.flatMap((provider) => provider.secretFields.map(String)));
 
 // A record holds what was asked, not megabytes of it: past these, text is cut and marked.
 const MAX_TEXT = 1000;
@@ -28,7 +45,7 @@ export function maskedForAudit(value: unknown, depth = 0): unknown {
       .slice(0, MAX_ENTRIES)
       .map(([key, field]) => [
         maskedForAudit(key),
-        SECRET_FIELDS.has(toSnakeCase(key).toLowerCase()) ? maskValue(field) : maskedForAudit(field, depth + 1),
+        isSecret(key, field) ? maskValue(field) : maskedForAudit(field, depth + 1),
       ]),
   );
 }

@@ -6,9 +6,10 @@
 // Counted per isolate, in memory. Guessing is not what this stops: a key holds 256 random bits
 // (api-key-token.ts), out of reach at any rate. It keeps a stream of wrong keys from turning into a
 // stream of storage reads, and a per-isolate count does that without adding a round trip (to a
-// Durable Object) to every failed request. A client spread over several isolates or locations gets
-// the allowance in each; an operator who wants one global limit adds a Cloudflare rate-limiting
-// rule in front.
+// Durable Object) to every failed request. (On admin routes the audit log records 401s; it folds
+// them per isolate first, src/audit/refusal-folds.ts, for the same reason.) A client spread over
+// several isolates or locations gets the allowance in each; an operator who wants one global
+// limit adds a Cloudflare rate-limiting rule in front.
 
 export const FAILED_SIGN_IN_LIMIT = 20;
 export const FAILED_SIGN_IN_WINDOW_MS = 60_000;

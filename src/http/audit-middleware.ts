@@ -2,6 +2,7 @@
 
 import type { Context, MiddlewareHandler } from 'hono';
 import { auditChain, auditRecord, recordEvent, sealInBackground } from '../audit/audit-log';
+import { refusalFolds } from '../audit/refusal-folds';
 import { errorStatus, type KeygateError } from '../errors';
 import { failureFields, logEvent } from '../log';
 import { auditRequest } from './audit-request';
@@ -17,7 +18,7 @@ export function sealAuditLogAfterChange(): MiddlewareHandler<AppEnv> {
 
 /**
  * Records a 401 or 403 on an admin route, after the response. A 401 names no known key, so it is
- * folded with its source's other 401s of the same minute into one record (src/audit/audit-chain.ts).
+ * folded with its source's other 401s of the same minute into one record (src/audit/refusal-folds.ts).
  * The request's body is never read for this.
  */
 export function recordRefusal(c: Context<AppEnv>, error: KeygateError): void {
@@ -36,8 +37,11 @@ export function recordRefusal(c: Context<AppEnv>, error: KeygateError): void {
     return;
   }
   c.executionCtx.waitUntil(
-    (async () => (await auditChain(c.env)).refused(await record))().catch((failure: unknown) =>
-      logEvent('warn', 'audit_record_failed', failureFields(failure)),
-    ),
+    (async () => {
+      const due = refusalFolds.add(await record);
+      if (due.length === 0) return;
+      const chain = await auditChain(c.env);
+      await Promise.all(due.map((folded) => chain.refused(folded)));
+    })().catch((failure: unknown) => logEvent('warn', 'audit_record_failed', failureFields(failure))),
   );
 }

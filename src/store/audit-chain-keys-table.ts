@@ -6,10 +6,9 @@ export async function findChainKeyEnvelope(db: D1Database, keyId: string): Promi
   return row?.envelope ?? null;
 }
 
-/** Notes that records are sealed under `keyId` (derived from itself); true when it is new to the chain. */
-export async function registerChainKey(db: D1Database, keyId: string): Promise<boolean> {
-  const result = await db.prepare('INSERT INTO audit_chain_keys (key_id, sealed_by) VALUES (?1, ?1) ON CONFLICT (key_id) DO NOTHING').bind(keyId).run();
-  return result.meta.changes > 0;
+/** Notes that records are sealed under `keyId` (derived from itself); changes a row only when it is new. */
+export function registerChainKeyStatement(db: D1Database, keyId: string): D1PreparedStatement {
+  return db.prepare('INSERT INTO audit_chain_keys (key_id, sealed_by) VALUES (?1, ?1) ON CONFLICT (key_id) DO NOTHING').bind(keyId);
 }
 
 export async function chainKeysNotSealedBy(db: D1Database, currentKeyId: string): Promise<Array<{ key_id: string; sealed_by: string }>> {

@@ -1,6 +1,7 @@
 // D1 queries for `audit_log`. Rows come back as StoredAuditRecord; the chain's order is `entry`.
 
 import { SEALED_FIELDS, type AuditRecord, type StoredAuditRecord } from '../audit/audit-record';
+import { pagedQuery, type Page, type PageOf } from './paged-query';
 
 const COLUMNS = ['entry', ...SEALED_FIELDS, 'prev_hash', 'hash'].join(', ');
 const INSERT = `INSERT INTO audit_log (${SEALED_FIELDS.join(', ')}, hash) SELECT ${SEALED_FIELDS.map((_field, index) => `?${index + 1}`).join(', ')}, ?${SEALED_FIELDS.length + 1}`;
@@ -39,31 +40,23 @@ export async function auditRecordsInChain(db: D1Database, afterEntry: number, up
   return rows.results;
 }
 
-export async function auditRecordHash(db: D1Database, entry: number): Promise<string | null> {
-  const row = await db.prepare('SELECT hash FROM audit_log WHERE entry = ?1 AND prev_hash IS NOT NULL').bind(entry).first<{ hash: string }>();
-  return row?.hash ?? null;
+/** The first row after `entry` that looks sealed. */
+export function firstSealedAfter(db: D1Database, entry: number): Promise<{ entry: number; request_id: string; timestamp: string } | null> {
+  return db
+    .prepare('SELECT entry, request_id, timestamp FROM audit_log WHERE entry > ?1 AND prev_hash IS NOT NULL ORDER BY entry LIMIT 1')
+    .bind(entry)
+    .first<{ entry: number; request_id: string; timestamp: string }>();
 }
 
 /** Equality filters by column; the column names are ours, the values the client's. */
 export type AuditFilter = Partial<Record<(typeof SEALED_FIELDS)[number], string | number>>;
 
-export async function listAuditRecords(
-  db: D1Database,
-  range: { start: string; end: string },
-  filter: AuditFilter,
-  page: { index: number; size: number },
-): Promise<{ total: number; records: StoredAuditRecord[] }> {
+export function listAuditRecords(db: D1Database, range: { start: string; end: string }, filter: AuditFilter, page: Page): Promise<PageOf<StoredAuditRecord>> {
   const filters = Object.entries(filter).filter(([field, value]) => value !== undefined && (SEALED_FIELDS as readonly string[]).includes(field));
   const where = ['timestamp >= ?1', 'timestamp <= ?2', ...filters.map(([field], index) => `${field} = ?${index + 3}`)].join(' AND ');
   const binds = [range.start, range.end, ...filters.map(([, value]) => value)];
-  const [count, rows] = await db.batch([
-    db.prepare(`SELECT COUNT(*) AS total FROM audit_log WHERE ${where}`).bind(...binds),
-    db
-      .prepare(`SELECT ${COLUMNS} FROM audit_log WHERE ${where} ORDER BY entry LIMIT ?${binds.length + 1} OFFSET ?${binds.length + 2}`)
-      .bind(...binds, page.size, page.index * page.size),
-  ]);
-  const total = Number((count?.results[0] as { total?: unknown } | undefined)?.total ?? 0);
-  return { total, records: (rows?.results ?? []) as StoredAuditRecord[] };
+  // Oldest first: the chain's order.
+  return pagedQuery(db, { table: 'audit_log', columns: COLUMNS, where, binds, orderBy: 'entry' }, page, (row) => row as StoredAuditRecord);
 }
 
 /**
