@@ -1,6 +1,6 @@
 // Recomputes an AWS SigV4 signature with AWS's own signer (@smithy/signature-v4), independently
-// of aws4fetch which Keygate signs with, so the fake Bedrock and STS can refuse a bad signature
-// exactly as AWS would.
+// of the signer Keygate signs with (src/providers/bedrock/sigv4.ts), so the fake Bedrock and STS
+// can refuse a bad signature exactly as AWS would.
 
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';

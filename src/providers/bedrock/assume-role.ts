@@ -1,20 +1,16 @@
 // Temporary credentials for a role, from STS AssumeRole (API version 2011-06-15), signed with
-// Keygate's own base credentials through aws4fetch.
+// Keygate's own base credentials (sigv4.ts).
 //
 // Credentials are cached per role (and external id and base key) until 5 minutes before they
 // expire; concurrent first requests share one STS call. They live in isolate memory only.
 
-import { AwsClient } from 'aws4fetch';
 import { KeygateError } from '../../errors';
 import { logEvent, networkFailureFields } from '../../log';
 import { sha256Hex } from '../../vault/crypto';
 import { ExpiringCache } from '../expiring-cache';
+import { signedAwsRequest, type AwsCredentials } from './sigv4';
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type { AwsCredentials } from './sigv4';
 
 export interface RoleToAssume {
   stsEndpoint: string;
@@ -57,15 +53,12 @@ async function assumeRole(role: RoleToAssume): Promise<{ value: AwsCredentials; 
     DurationSeconds: String(SESSION_SECONDS),
   });
   if (role.externalId) form.set('ExternalId', role.externalId);
-  // retries: 0, because aws4fetch would otherwise retry on its own (we call fetch ourselves anyway).
-  const client = new AwsClient({ ...role.base, service: 'sts', region: role.region, retries: 0 });
-  const signed = await client.sign(role.stsEndpoint.replace(/\/*$/, '/'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/xml' },
-    body: form.toString(),
-  });
-  // No redirects: a redirect would carry signed headers to another host.
-  const request = new Request(signed, { redirect: 'manual' });
+  const request = await signedAwsRequest(
+    role.stsEndpoint.replace(/\/*$/, '/'),
+    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/xml' }, body: form.toString() },
+    role.base,
+    { service: 'sts', region: role.region },
+  );
   let response: Response;
   try {
     response = await fetch(request, { signal: AbortSignal.timeout(STS_TIMEOUT_MS) });

@@ -2,8 +2,8 @@
 // Keygate translate the request, sign it with SigV4 (or send a Bedrock API key), and translate the
 // answer back, streamed or not, tool calls included.
 
+import { signedAwsRequest } from './sigv4';
 import * as z from 'zod/mini';
-import { AwsClient } from 'aws4fetch';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError, quoted } from '../../errors';
 import { completeResponse } from '../../wire/complete-response';
@@ -60,11 +60,8 @@ async function signedRequest(url: string, body: string, stream: boolean, auth: R
   if (auth.kind === 'bearer') {
     return new Request(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${auth.token}` }, body, redirect: 'manual' });
   }
-  // Service and region are explicit, since a custom endpoint's host says neither. retries: 0,
-  // because aws4fetch would otherwise resend a paid call on 5xx or 429 (we only sign with it).
-  const client = new AwsClient({ ...auth.credentials, service: 'bedrock', region: awsRegion, retries: 0 });
-  // No redirects: a redirect would carry signed headers to another host.
-  return new Request(await client.sign(url, { method: 'POST', headers, body }), { redirect: 'manual' });
+  // Service and region are explicit, since a custom endpoint's host says neither.
+  return signedAwsRequest(url, { method: 'POST', headers, body }, auth.credentials, { service: 'bedrock', region: awsRegion });
 }
 
 function converseUrl(call: UpstreamCall<BedrockConfig>, modelId: string, stream: boolean): string {
