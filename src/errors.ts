@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'conflict'
   | 'rate_limited'
   | 'budget_exhausted'
+  | 'precondition_failed'
   | 'unavailable'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -74,6 +75,7 @@ const WIRE_SHAPES: Record<ErrorKind, WireShape> = {
   rate_limited: { status: 429, type: 'rate_limit_error' },
   // 412 is the status Portkey documents for an exhausted budget.
   budget_exhausted: { status: 412, type: 'budget_exceeded_error' },
+  precondition_failed: { status: 412, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   upstream_unreachable: { status: 502, type: 'upstream_error', retryable: false },

@@ -26,19 +26,26 @@ export const apiKeyDocs: DocEntry[] = [
     workspace_id: 'Required for workspace keys.',
     user_id: 'Required for user keys; an opaque id of your own.',
     expires_at: 'After this time the key gets 401 api_key_expired.',
+    allowed_models:
+      'Model names and prefix* patterns (gpt-4o*) the key’s gateway calls may name, whatever the virtual key; left out or []: every model. Another model gets 412 model_not_allowed.',
     ...identity,
   }),
   ...schema(userId, { example: 'c3d4e5f6-a7b8-4c7d-8e1f-2a3b4c5d6e7f' }, 'user_id'),
   ...fields(UpdateApiKeyBody, {
     id: 'The SDK leaves it in the body; it must match the path.',
     expires_at: 'null removes the expiry.',
+    allowed_models: 'Replaces the list; null or [] allows every model.',
     workspace_id: 'Can’t change; accepted when unchanged.',
     user_id: 'Can’t change; accepted when unchanged.',
     ...identity,
   }),
   ...fields(ApiKeyParams, { id: { example: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' } }),
   ...fields(ApiKeyListQuery, { workspaceId: 'Another spelling of workspace_id.' }),
-  ...fields(ApiKeyObject, { key: 'Masked: at most the last 4 characters.', last_used_at: 'May lag by up to a minute.' }),
+  ...fields(ApiKeyObject, {
+    key: 'Masked: at most the last 4 characters.',
+    last_used_at: 'May lag by up to a minute.',
+    allowed_models: 'The models its gateway calls may name; [] for every model.',
+  }),
   ...fields(CreatedApiKey, { key: 'The key itself, shown this once and never again.' }),
   ...fields(RotatedApiKey, { key: 'The new key, shown this once.', key_transition_expires_at: 'When the previous key stops working.' }),
 ];

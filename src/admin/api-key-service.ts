@@ -41,6 +41,7 @@ export function toApiKeyObject(record: ApiKeyRecord): z.infer<typeof ApiKeyObjec
     scopes: record.scopes,
     status: hasPassed(record.expiresAt) ? 'expired' : 'active',
     defaults: record.defaults,
+    allowed_models: record.allowedModels,
     created_at: record.createdAt,
     last_updated_at: record.updatedAt,
     expires_at: record.expiresAt,
@@ -151,6 +152,7 @@ export async function createApiKey(
     description: input.description ?? null,
     scopes: input.scopes,
     defaults: input.defaults ?? {},
+    allowedModels: input.allowed_models ?? [],
     maskedKey: token.masked,
     expiresAt,
     lastUsedAt: null,
@@ -214,6 +216,7 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
     description: input.description === undefined ? current.description : input.description,
     scopes: input.scopes ?? current.scopes,
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
+    allowedModels: input.allowed_models === undefined ? current.allowedModels : (input.allowed_models ?? []),
     expiresAt: expiresAt === undefined ? current.expiresAt : expiresAt,
     updatedAt: new Date().toISOString(),
   };

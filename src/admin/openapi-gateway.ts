@@ -23,7 +23,7 @@ const GATEWAY_ANSWERS = {
   403: answer('The API key lacks `completions.write`, or the virtual key is disabled or expired.'),
   404: answer('No such virtual key, or one of a workspace this API key does not act in.'),
   405: answer('A method the OpenAI surface does not use (TRACE, CONNECT, …): never forwarded.'),
-  412: answer('The virtual key’s budget is spent.'),
+  412: answer('The virtual key’s budget is spent (budget_exhausted), or the model is on neither the virtual key’s nor the API key’s allowed_models (model_not_allowed).'),
   413: answer('Body over 32 MiB.'),
   415: answer('On a key counting tokens or cost: a body that is neither a JSON object nor multipart/form-data.'),
   429: answer('A rate limit of the virtual key is reached, or too many wrong API keys came from this address; see Retry-After.'),

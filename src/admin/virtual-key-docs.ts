@@ -18,12 +18,15 @@ export const virtualKeyDocs: DocEntry[] = [
     workspace_id: 'A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.',
     rate_limits: 'Counted per virtual key in its ledger; [] for none.',
     usage_limits: 'A budget, counted in the key’s ledger.',
+    allowed_models:
+      'Model names and prefix* patterns (gpt-4o*) this key may call; left out or []: every model. A call for another model gets 412 model_not_allowed.',
   }),
   ...fields(UpdateVirtualKeyBody, {
     expires_at: 'null removes the expiry.',
     status: 'disabled refuses every request.',
     rate_limits: 'Replaces the list; [] removes every limit.',
     usage_limits: 'Replaces the budget; null removes it.',
+    allowed_models: 'Replaces the list; null or [] allows every model.',
   }),
   ...fields(SlugParams, { slug: { example: 'openai-prod-3kq7m2x9a4b5c6d7' } }),
   ...fields(ListQuery, { workspace_id: 'Only this workspace’s keys; a workspace key sees its own only.' }),
@@ -31,6 +34,7 @@ export const virtualKeyDocs: DocEntry[] = [
     masked_secrets: 'Every stored secret field, masked.',
     usage_limits: 'The budget; on retrieve also what is spent and when it resets.',
     rate_limit_windows: 'On retrieve: each rate limit’s current window.',
+    allowed_models: 'The models this key may call; [] for every model.',
   }),
   ...fields(UsageLimitsSchema, { model_prices: 'USD per million tokens by model, overriding Keygate’s price table for this key.' }),
 

@@ -8,7 +8,7 @@ import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-r
 import { UsageLimitsSchema } from '../limits/usage-limits';
 import { wholeNumber } from '../schemas/checks';
 import { acceptingBothSpellings } from '../schemas/field-names';
-import { description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
+import { allowedModelsField, description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
 const keyName = resourceName();
 const note = description;
@@ -20,6 +20,7 @@ const commonCreateFields = {
   workspace_id: workspaceIdField(),
   rate_limits: z.optional(RateLimitListSchema),
   usage_limits: z.nullish(UsageLimitsSchema),
+  allowed_models: allowedModelsField(),
 };
 
 const createVariants = PROVIDERS.map((provider) =>
@@ -48,6 +49,7 @@ export const commonUpdateFields = {
   status: z.optional(z.enum(['active', 'disabled'])),
   rate_limits: z.optional(RateLimitListSchema),
   usage_limits: z.nullish(UsageLimitsSchema),
+  allowed_models: allowedModelsField(),
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(z.strictObject({ ...commonUpdateFields, ...providerUpdateFields }));
@@ -100,6 +102,7 @@ export const VirtualKeyObject = z.object({
   model_config: z.record(z.string(), z.unknown()),
   rate_limits: z.array(RateLimitRuleSchema),
   usage_limits: z.nullable(UsageLimitsView),
+  allowed_models: z.array(z.string()),
   rate_limit_windows: z.optional(z.array(RateLimitWindow)),
 });
 

@@ -45,6 +45,7 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
     model_config: provider.describeConfig(record.providerConfig),
     rate_limits: record.rateLimits,
     usage_limits: usageLimitsView(record),
+    allowed_models: record.allowedModels,
   };
 }
 
@@ -86,6 +87,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
     rateLimits: input.rate_limits ?? [],
     usageLimits: storedUsageLimits(input.usage_limits, null, new Date(now)),
+    allowedModels: input.allowed_models ?? [],
     revision: 1,
     createdAt: now,
     updatedAt: now,
@@ -149,6 +151,7 @@ export async function updateVirtualKeyBySlug(
     expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
     rateLimits: input.rate_limits ?? current.rateLimits,
     usageLimits: storedUsageLimits(input.usage_limits, current.usageLimits, new Date()),
+    allowedModels: input.allowed_models === undefined ? current.allowedModels : (input.allowed_models ?? []),
     updatedAt: new Date().toISOString(),
   };
   const auditRecord = await changeRecord(env, audit, { resource_type: 'virtual_key', action: 'update', resource_id: slug, workspace_id: current.workspaceId });

@@ -80,6 +80,7 @@ async function principalFor(
       userId: null,
       scopes: EVERY_SCOPE,
       expiresAt: null,
+      allowedModels: [],
     };
   }
   // Anything that is not shaped like a key Keygate issues can't be one: refused before any
@@ -166,6 +167,7 @@ function principalOf(found: AuthenticatedApiKey): Principal {
       userId: key.userId,
       scopes: new Set(key.scopes),
       expiresAt: key.expiresAt,
+      allowedModels: key.allowedModels,
     };
     principals.set(found, principal);
   }

@@ -17,6 +17,8 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   /** When the caller's own key expires (null: never). Keys it makes or changes can't outlive it. */
   expiresAt: string | null;
+  /** The models its gateway calls may name (names and `prefix*` patterns); empty: every model. */
+  allowedModels: readonly string[];
 }
 
 /** 403 `missing_scope` unless the caller holds `scope`. */

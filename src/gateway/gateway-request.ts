@@ -9,6 +9,11 @@ import type { ClientCall } from '../providers/provider';
 export interface GatewayRequest extends ClientCall {
   virtualKeySlug: string;
   /**
+   * The model the call names: the body's `model` with the `@slug/` part removed, or null. The one
+   * place that decides it, for allow-lists and pricing alike.
+   */
+  model: string | null;
+  /**
    * A body that is neither a JSON object nor a multipart/form-data upload: nothing in it can be
    * counted, so a key whose limits count tokens or cost refuses it.
    */
@@ -105,7 +110,8 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
       'No virtual key: send the x-portkey-virtual-key header, or use model "@<virtual-key>/<model>".',
     );
   }
-  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, json, virtualKeySlug, uncountableBody };
+  const model = typeof json?.model === 'string' ? json.model : null;
+  return { method: request.method, path: pathBelowV1, search: url.search, headers, body, json, virtualKeySlug, model, uncountableBody };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -6,6 +6,7 @@ import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
+import { assertModelAllowed } from '../limits/model-allow-list';
 import { admit, CLIENT_CLOSED_REQUEST } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { Usage } from '../usage/usage';
@@ -49,8 +50,12 @@ export function gatewayRoutes() {
       throw new KeygateError('not_found', 'route_not_found', `No route for ${quoted(method, 16)} /v1${quoted(pathBelowV1, 200)}.`);
     }
     const call = await readGatewayRequest(c.req.raw, pathBelowV1);
-    const record = await resolveVirtualKey(c.env, c.executionCtx, c.get('principal'), call.virtualKeySlug);
-    const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call, record.providerConfig));
+    const principal = c.get('principal');
+    const record = await resolveVirtualKey(c.env, c.executionCtx, principal, call.virtualKeySlug);
+    // Before any reservation: a model off either list costs nothing at any level.
+    assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');
+    assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
+    const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call.model, record.providerConfig));
     try {
       const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
       return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });

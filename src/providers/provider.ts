@@ -102,7 +102,7 @@ export interface ProviderModule<
   /** The non-secret settings shown on read as `model_config`. */
   describeConfig(config: Config): Record<string, unknown>;
   /** The model a call is priced as, for cost budgets (e.g. an Azure deployment's underlying model). */
-  pricedModel(call: Pick<ClientCall, 'json'>, config: Config): string | null;
+  pricedModel(model: string | null, config: Config): string | null;
   /** The mask shown as `masked_api_key`, or null when the key stores no secret of that kind. */
   maskedApiKey(masked: Record<string, string>): string | null;
   prepareUpstream(call: UpstreamCall<Config>): Promise<UpstreamExchange>;

@@ -56,7 +56,7 @@ export function providerOf(record: { slug: string; provider: string }): StoredKe
     ...provider,
     applyUpdate: (fields, current, env) => provider.applyUpdate(fields, { ...current, config: config(current.config) }, env),
     describeConfig: (stored) => provider.describeConfig(config(stored)),
-    pricedModel: (call, stored) => provider.pricedModel(call, config(stored)),
+    pricedModel: (model, stored) => provider.pricedModel(model, config(stored)),
     prepareUpstream: (call) => provider.prepareUpstream({ ...call, config: config(call.config) }),
   };
 }

@@ -17,6 +17,7 @@ const CHANGEABLE_COLUMNS = [
   'expires_at',
   'rate_limits',
   'usage_limits',
+  'allowed_models',
   'updated_at',
 ] as const;
 
@@ -32,6 +33,7 @@ function changeableValues(changes: VirtualKeyChanges): Array<string | null> {
     changes.expiresAt,
     JSON.stringify(changes.rateLimits),
     changes.usageLimits === null ? null : JSON.stringify(changes.usageLimits),
+    JSON.stringify(changes.allowedModels),
     changes.updatedAt,
   ];
 }
@@ -71,6 +73,7 @@ export interface VirtualKeyChanges {
   expiresAt: string | null;
   rateLimits: VirtualKeyRecord['rateLimits'];
   usageLimits: VirtualKeyRecord['usageLimits'];
+  allowedModels: string[];
   updatedAt: string;
 }
 

@@ -103,7 +103,7 @@ export async function chat(
 export async function expectError(response: Response, status: number, code?: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/application\/json/);
-  const body = (await response.json()) as { error: { message: string; type: string; code: string }; message: string };
+  const body = (await response.json()) as { error: { message: string; type: string; code: string; param: string | null }; message: string };
   expect(body.error.message).toEqual(expect.any(String));
   expect(body.error.type).toEqual(expect.any(String));
   expect(body.message).toBe(body.error.message);

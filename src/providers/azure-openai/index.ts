@@ -117,8 +117,8 @@ export const azureOpenaiProvider: ProviderModule<AzureConfig, typeof createField
   },
   maskedApiKey: (masked) => masked.key ?? masked.azure_entra_client_secret ?? null,
   // Azure is priced by the deployment's underlying model, when the deployment names it.
-  pricedModel(call, config) {
-    const deployment = chooseDeployment(config.deployments, call.json?.model);
+  pricedModel(model, config) {
+    const deployment = chooseDeployment(config.deployments, model);
     return deployment.model ?? deployment.deployment_name;
   },
   async prepareUpstream(call) {

@@ -99,7 +99,7 @@ export const bedrockProvider: ProviderModule<BedrockConfig, typeof createFields,
     };
   },
   maskedApiKey: (masked) => masked.key ?? masked.aws_secret_access_key ?? null,
-  pricedModel: (call) => (typeof call.json?.model === 'string' ? call.json.model : null),
+  pricedModel: (model) => model,
   async prepareUpstream(call) {
     if (call.method !== 'POST' || call.path !== '/chat/completions') {
       throw invalidRequest('unsupported_for_provider', `Bedrock virtual keys serve POST /v1/chat/completions only, not ${quoted(call.method, 16)} /v1${quoted(call.path, 100)}.`);

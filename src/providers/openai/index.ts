@@ -43,7 +43,7 @@ export const openaiProvider: ProviderModule<z.infer<typeof configSchema>, typeof
   applyUpdate: (fields, current) => (fields.key === undefined ? { config: current.config } : credentialsFor(fields.key)),
   describeConfig: () => ({}),
   maskedApiKey: (masked) => masked.key ?? null,
-  pricedModel: (call) => (typeof call.json?.model === 'string' ? call.json.model : null),
+  pricedModel: (model) => model,
   async prepareUpstream(call) {
     const base = expandTemplate(upstreamTemplate(call.env, 'OPENAI_BASE_URL')).replace(/\/+$/, '');
     const headers = new Headers(call.headers);

@@ -1,0 +1,22 @@
+// Model allow-lists: which models a virtual key, or an API key, may call. A list of model names and
+// `prefix*` patterns, matched against the model the call names (GatewayRequest.model, the one
+// place that decides it). Empty means every model.
+
+import { KeygateError, quoted } from '../errors';
+
+export function modelAllowed(patterns: readonly string[], model: string | null): boolean {
+  if (patterns.length === 0) return true;
+  // A call that names no model Keygate can read can't be shown to be on the list.
+  if (model === null) return false;
+  return patterns.some((pattern) => (pattern.endsWith('*') ? model.startsWith(pattern.slice(0, -1)) : model === pattern));
+}
+
+/**
+ * 412 `model_not_allowed` unless `model` is on `patterns`; `holder` names whose list it is.
+ * Calls that only read or delete (GET, HEAD, DELETE: listing models, a file) name no model and pass.
+ */
+export function assertModelAllowed(patterns: readonly string[], model: string | null, method: string, holder: string): void {
+  if (method !== 'POST' || modelAllowed(patterns, model)) return;
+  const named = model === null ? 'this call names no model Keygate can read (send it as `model` in a JSON body)' : `model ${JSON.stringify(quoted(model, 100))} is not on it`;
+  throw new KeygateError('precondition_failed', 'model_not_allowed', `${holder} allows only the models ${quoted(patterns.join(', '), 200)}; ${named}.`, 'model');
+}
