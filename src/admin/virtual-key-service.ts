@@ -7,6 +7,7 @@ import { invalidRequest, KeygateError, notFound } from '../errors';
 import { failureFields, logEvent } from '../log';
 import { actsIn, namedWorkspace, type Principal } from '../auth/principal';
 import { configureLedger, limitsState } from '../limits/ledger-client';
+import { ledgerOf } from '../limits/ledger-stub';
 import { findProvider, providerOf } from '../providers/registry';
 import { DEFAULT_WORKSPACE_ID, newSlug, newVirtualKeyId } from '../store/identifiers';
 import { isolateRecords } from '../store/isolate-cache';
@@ -188,6 +189,16 @@ export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slu
   await evictFromCache(env, slug);
   // Of two deletes racing for one key, only the one that removed the row answers 200.
   if (!deleted) throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
+  await clearLedgerOf(env, current);
+}
+
+/** A deleted key's ledger is emptied; the key is gone already, so a failure is logged, not reported. */
+async function clearLedgerOf(env: Env, record: VirtualKeyRecord): Promise<void> {
+  try {
+    await ledgerOf(env, record).clear();
+  } catch (error) {
+    logEvent('warn', 'ledger_clear_failed', { slug: record.slug, ...failureFields(error) });
+  }
 }
 
 /**

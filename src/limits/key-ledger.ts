@@ -10,6 +10,7 @@
 //   request that crosses the budget is the last one admitted.
 // Callers pass `now` (which keeps the ledger testable on any clock), but the ledger's time never
 // goes backwards: a caller whose clock lags cannot reopen a window or a period.
+// Storage is a row per entry (ledger-rows.ts), bounded whatever the traffic (docs/storage.md).
 
 import { DurableObject } from 'cloudflare:workers';
 import { RATE_LIMIT_UNITS, windowOf, type RateLimitRule, type RateLimitUnit } from './rate-limit-rules';
@@ -24,60 +25,66 @@ import type {
   Settlement,
   WindowState,
 } from './ledger-types';
-import { budgetPeriod, type BudgetPeriod } from './usage-limits';
-
-/** `${kind}:${unit}:${window start}` -> count. */
-type Counters = Record<string, number>;
-
-interface Reservation {
-  /** The estimate held against the budget, in its unit. */
-  amount: number;
-  /** The estimated tokens counted against token limits, in the windows below. */
-  tokens: number;
-  windows: Record<RateLimitUnit, number>;
-  at: number;
-}
-
-interface BudgetState {
-  unit: BudgetUnit | null;
-  periodStart: number;
-  /** In the budget's unit: tokens, or USD for a cost budget. */
-  spent: number;
-  /** The period whose alert threshold was crossed, so the alert fires once per period. */
-  alertedPeriodStart?: number;
-  alerts?: BudgetAlert[];
-  /** The period whose budget was found spent, so its audit record is written once per period. */
-  exhaustedPeriodStart?: number;
-}
-
-interface LedgerState {
-  settings?: LedgerSettings;
-  counters: Counters;
-  budget: BudgetState;
-  reservations: Record<string, Reservation>;
-  /** Reservations that outlived RESERVATION_LIFETIME_MS and were charged their estimate. */
-  expired: Record<string, { charged: number; at: number }>;
-  latestNow: number;
-}
+import { LedgerRows, ROW_KINDS } from './ledger-rows';
+import { currentRequest, currentSettlement } from './ledger-settings';
+import { emptyState, loadLedgerState, type LedgerState, type Reservation } from './ledger-state';
+import type { BudgetPeriod } from './usage-limits';
 
 const UNITS = Object.keys(RATE_LIMIT_UNITS) as RateLimitUnit[];
 // A request that has not settled after this (its Worker died, say) is charged its estimate, so a
 // lost settlement never lets a budget through free; a late settlement still corrects the charge.
 const RESERVATION_LIFETIME_MS = 60 * 60 * 1000;
 const EXPIRED_KEPT_MS = 24 * 60 * 60 * 1000;
+// A Worker resends a settlement whose reply it lost with its next ledger call, within seconds.
+const APPLIED_KEPT_MS = 5 * 60 * 1000;
 const KEPT_ALERTS = 20;
 
 const counterKey = (kind: CounterKind, unit: RateLimitUnit, windowStart: number) => `${kind}:${unit}:${windowStart}`;
 const positive = (value: number) => (Number.isFinite(value) && value > 0 ? value : 0);
 
 export class KeyLedger extends DurableObject<Env> {
-  #state: LedgerState = { counters: {}, budget: { unit: null, periodStart: 0, spent: 0 }, reservations: {}, expired: {}, latestNow: 0 };
+  #state: LedgerState = emptyState(0);
+  /** What the reservations hold of the budget as it is now, kept as they come and go. */
+  #held = 0;
+  readonly #rows: LedgerRows;
+  /** When the alarm that forgets expired entries is set for, as far as this object knows. */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#rows = new LedgerRows(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
-      this.#state = { ...this.#state, ...((await ctx.storage.get<LedgerState>('ledger')) ?? {}) };
+      const { state, legacy } = await loadLedgerState(this.#rows, ctx.storage);
+      this.#state = state;
+      this.#recountHeld();
+      if (legacy) {
+        await this.#save();
+        await ctx.storage.delete('ledger');
+      }
+      this.#alarmAt = await ctx.storage.getAlarm();
     });
+  }
+
+  /** Forgets what has expired, without waiting for traffic. */
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    this.#tick(Date.now());
+    await this.#save();
+  }
+
+  /** Forgets everything: the ledger of a deleted key. */
+  async clear(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#rows.create();
+    this.#alarmAt = null;
+    this.#state = emptyState(this.#state.latestNow);
+    this.#held = 0;
+  }
+
+  /** How many rows the ledger stores, by kind (for tests of the bound). */
+  async storedRows(): Promise<Record<string, number>> {
+    return this.#rows.counts();
   }
 
   /** Stores a key's limits; an older revision never replaces a newer one. */
@@ -106,10 +113,10 @@ export class KeyLedger extends DurableObject<Env> {
 
   #admit(callerRequest: AdmissionRequest, callerNow: number): Admission {
     const now = this.#tick(callerNow);
-    const request = this.#current(callerRequest, now);
+    const request = currentRequest(this.#state.settings, callerRequest, now);
     for (const rule of request.rateLimits) {
       const window = windowOf(rule.unit, now);
-      const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
+      const used = this.#state.counters.get(counterKey(rule.type, rule.unit, window.start)) ?? 0;
       if (used >= rule.value) {
         return { admitted: false, reason: 'rate_limit', rule, used, retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)) };
       }
@@ -132,7 +139,8 @@ export class KeyLedger extends DurableObject<Env> {
       reservationId = crypto.randomUUID();
       this.#add('tokens', tokens, now);
       const windows = Object.fromEntries(UNITS.map((unit) => [unit, windowOf(unit, now).start])) as Record<RateLimitUnit, number>;
-      this.#state.reservations[reservationId] = { amount: positive(request.budget?.estimate ?? 0), tokens, windows, at: now };
+      const held = request.budget ? { unit: this.#state.budget.unit, period: this.#state.budget.periodStart } : {};
+      this.#hold(reservationId, { amount: positive(request.budget?.estimate ?? 0), tokens, windows, at: now, ...held });
     }
     return { admitted: true, reservationId };
   }
@@ -166,28 +174,34 @@ export class KeyLedger extends DurableObject<Env> {
 
   #settle(callerSettlement: Settlement, callerNow: number): BudgetAlert | null {
     const now = this.#tick(callerNow);
-    const settlement = this.#currentSettlement(callerSettlement, now);
+    // A settlement resent because its reply was lost is applied once.
+    if (callerSettlement.id !== undefined) {
+      if (this.#state.applied.has(callerSettlement.id)) return null;
+      this.#state.applied.set(callerSettlement.id, now);
+    }
+    const settlement = currentSettlement(this.#state.settings, callerSettlement, now);
     const tokens = Math.round(positive(settlement.tokens));
     const amount = positive(settlement.amount);
     if (settlement.budget) this.#enterPeriod(settlement.budget);
-    const reservation = settlement.reservationId === null ? undefined : this.#state.reservations[settlement.reservationId];
-    const expired = settlement.reservationId === null ? undefined : this.#state.expired[settlement.reservationId];
+    const reservation = settlement.reservationId === null ? undefined : this.#state.reservations.get(settlement.reservationId);
+    const expired = settlement.reservationId === null ? undefined : this.#state.expired.get(settlement.reservationId);
 
     let charge = 0;
     if (reservation) {
-      delete this.#state.reservations[settlement.reservationId!];
+      this.#release(settlement.reservationId!, reservation);
       for (const unit of UNITS) {
         const current = windowOf(unit, now).start;
         // In the window the estimate was counted in, the actual replaces it; in a later one it is new.
         const delta = reservation.windows[unit] === current ? tokens - reservation.tokens : tokens;
         const key = counterKey('tokens', unit, current);
-        this.#state.counters[key] = Math.max(0, (this.#state.counters[key] ?? 0) + delta);
+        this.#state.counters.set(key, Math.max(0, (this.#state.counters.get(key) ?? 0) + delta));
       }
-      charge = settlement.budget ? amount : 0;
+      // Charged only to the budget it was reserved in: not across a reset, nor in another unit.
+      charge = settlement.budget && this.#heldInCurrentBudget(reservation) ? amount : 0;
     } else {
       this.#add('tokens', tokens, now);
       if (expired) {
-        delete this.#state.expired[settlement.reservationId!];
+        this.#state.expired.delete(settlement.reservationId!);
         charge = settlement.budget ? amount - expired.charged : 0;
       }
     }
@@ -202,63 +216,50 @@ export class KeyLedger extends DurableObject<Env> {
     carried: readonly PendingSettlement[] = [],
   ): Promise<{ windows: WindowState[]; spent: number; reserved: number; alerts: BudgetAlert[]; raised: BudgetAlert[]; applied: number }> {
     const raised = this.#applyAll(carried);
-    if (carried.length > 0) await this.#save();
     const now = this.#tick(callerNow);
     if (budget) this.#enterPeriod(budget);
+    // What the carried settlements and the clock changed (expired reservations, say) is kept.
+    if (ROW_KINDS.some((kind) => this.#state[kind].changed.size > 0)) await this.#save();
     const windows = rules.map((rule) => {
       const window = windowOf(rule.unit, now);
-      const used = this.#state.counters[counterKey(rule.type, rule.unit, window.start)] ?? 0;
+      const used = this.#state.counters.get(counterKey(rule.type, rule.unit, window.start)) ?? 0;
       return { ...rule, used, remaining: Math.max(0, rule.value - used), resets_at: new Date(window.end).toISOString() };
     });
     return { windows, spent: budget ? this.#state.budget.spent : 0, reserved: budget ? this.#reserved() : 0, alerts: this.#state.budget.alerts ?? [], raised, applied: carried.length };
-  }
-
-  /** The newer of the caller's limits and those pushed here, as an admission request. */
-  #current(request: AdmissionRequest, now: number): AdmissionRequest {
-    const settings = this.#newerSettings(request.revision);
-    if (!settings) return request;
-    const limits = settings.usageLimits;
-    // A caller's estimate is in its (older) budget's unit; tokens convert, dollars cannot be guessed.
-    const estimate =
-      limits && request.budget && limits.type === request.budget.unit ? request.budget.estimate : limits?.type === 'tokens' ? (request.estimatedTokens ?? 0) : 0;
-    return {
-      rateLimits: settings.rateLimits,
-      ...(request.estimatedTokens !== undefined ? { estimatedTokens: request.estimatedTokens } : {}),
-      ...(limits ? { budget: { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate } } : {}),
-    };
-  }
-
-  #currentSettlement(settlement: Settlement, now: number): Settlement {
-    const settings = this.#newerSettings(settlement.revision);
-    if (!settings) return settlement;
-    const limits = settings.usageLimits;
-    if (!limits) return { reservationId: settlement.reservationId, tokens: settlement.tokens, amount: 0 };
-    const amount = settlement.budget && limits.type === settlement.budget.unit ? settlement.amount : limits.type === 'tokens' ? settlement.tokens : 0;
-    const budget = { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) };
-    return { reservationId: settlement.reservationId, tokens: settlement.tokens, amount, budget };
-  }
-
-  #newerSettings(revision: number | undefined): LedgerSettings | null {
-    const settings = this.#state.settings;
-    return settings && revision !== undefined && settings.revision > revision ? settings : null;
   }
 
   /** The ledger's time: never earlier than any time it has seen. Old windows and reservations go. */
   #tick(callerNow: number): number {
     const now = Math.max(callerNow, this.#state.latestNow);
     this.#state.latestNow = now;
-    for (const key of Object.keys(this.#state.counters)) {
+    for (const key of [...this.#state.counters.keys()]) {
       const [, unit, start] = key.split(':') as [CounterKind, RateLimitUnit, string];
-      if (Number(start) < windowOf(unit, now).start) delete this.#state.counters[key];
+      if (Number(start) < windowOf(unit, now).start) this.#state.counters.delete(key);
     }
-    for (const [id, reservation] of Object.entries(this.#state.reservations)) {
-      if (now - reservation.at <= RESERVATION_LIFETIME_MS) continue;
-      delete this.#state.reservations[id];
-      this.#state.budget.spent += reservation.amount;
-      this.#state.expired[id] = { charged: reservation.amount, at: now };
+    // Entries are in time order (the ledger's time never goes back): the oldest come first, and a
+    // walk stops at the first that stays.
+    for (const [id, reservation] of this.#state.reservations) {
+      if (now - reservation.at <= RESERVATION_LIFETIME_MS) break;
+      const charged = this.#heldInCurrentBudget(reservation) ? reservation.amount : 0;
+      this.#release(id, reservation);
+      this.#state.budget.spent += charged;
+      this.#state.expired.set(id, { charged, at: now });
     }
-    for (const [id, expired] of Object.entries(this.#state.expired)) if (now - expired.at > EXPIRED_KEPT_MS) delete this.#state.expired[id];
+    for (const [id, expired] of this.#state.expired) {
+      if (now - expired.at <= EXPIRED_KEPT_MS) break;
+      this.#state.expired.delete(id);
+    }
+    for (const [id, at] of this.#state.applied) {
+      if (now - at <= APPLIED_KEPT_MS) break;
+      this.#state.applied.delete(id);
+    }
     return now;
+  }
+
+  /** Whether a reservation belongs to the budget as it is now (its unit and period); older ones have none. */
+  #heldInCurrentBudget(reservation: Reservation): boolean {
+    const budget = this.#state.budget;
+    return (reservation.unit === undefined || reservation.unit === budget.unit) && (reservation.period === undefined || reservation.period === budget.periodStart);
   }
 
   /** Moves the budget into `period` (never back), starting afresh when its unit changed. */
@@ -268,7 +269,8 @@ export class KeyLedger extends DurableObject<Env> {
       this.#state.budget = { unit: budget.unit, periodStart: budget.period.start, spent: 0, alerts: current.alerts ?? [] };
     } else if (budget.period.start > current.periodStart) {
       this.#state.budget = { ...current, periodStart: budget.period.start, spent: 0 };
-    }
+    } else return;
+    this.#recountHeld();
   }
 
   #charge(amount: number, now: number, alertThreshold: number | undefined): BudgetAlert | null {
@@ -284,7 +286,23 @@ export class KeyLedger extends DurableObject<Env> {
   }
 
   #reserved(): number {
-    return Object.values(this.#state.reservations).reduce((sum, reservation) => sum + reservation.amount, 0);
+    return this.#held;
+  }
+
+  #hold(id: string, reservation: Reservation): void {
+    this.#state.reservations.set(id, reservation);
+    if (this.#heldInCurrentBudget(reservation)) this.#held += reservation.amount;
+  }
+
+  #release(id: string, reservation: Reservation): void {
+    this.#state.reservations.delete(id);
+    if (this.#heldInCurrentBudget(reservation)) this.#held = Math.max(0, this.#held - reservation.amount);
+  }
+
+  /** Sums what the reservations hold of the budget as it is now: after a load, or a new period or unit. */
+  #recountHeld(): void {
+    this.#held = 0;
+    for (const reservation of this.#state.reservations.values()) if (this.#heldInCurrentBudget(reservation)) this.#held += reservation.amount;
   }
 
   // Every unit is counted, whatever rules exist now, so a rule added mid-window starts from the truth.
@@ -292,11 +310,23 @@ export class KeyLedger extends DurableObject<Env> {
     if (amount === 0) return;
     for (const unit of UNITS) {
       const key = counterKey(kind, unit, windowOf(unit, now).start);
-      this.#state.counters[key] = (this.#state.counters[key] ?? 0) + amount;
+      this.#state.counters.set(key, (this.#state.counters.get(key) ?? 0) + amount);
     }
   }
 
   async #save(): Promise<void> {
-    await this.ctx.storage.put('ledger', this.#state);
+    const { counters, reservations, expired, applied, ...meta } = this.#state;
+    this.ctx.storage.transactionSync(() => this.#rows.save({ counters, reservations, expired, applied }, meta));
+    // An alarm forgets what expires even if no call comes. One set already is due no later than
+    // anything added since (entries only get newer).
+    if (this.#alarmAt !== null) return;
+    const due = Math.min(
+      (reservations.first()?.at ?? Infinity) + RESERVATION_LIFETIME_MS,
+      (expired.first()?.at ?? Infinity) + EXPIRED_KEPT_MS,
+      (applied.first() ?? Infinity) + APPLIED_KEPT_MS,
+    );
+    if (due === Infinity) return;
+    this.#alarmAt = due;
+    await this.ctx.storage.setAlarm(due);
   }
 }

@@ -110,7 +110,7 @@ export function settleInLedger(
   const budget = limits
     ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
     : undefined;
-  const entry: PendingSettlement = { settlement: { revision: record.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
+  const entry: PendingSettlement = { settlement: { id: crypto.randomUUID(), revision: record.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
   if (usedMoreThanReserved) sendSettlementsNow(env, context, record, [entry]);
   else holdSettlements(env, context, record, [entry]);
 }

@@ -48,6 +48,8 @@ export type Admission =
   | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null; firstExhausted?: true };
 
 export interface Settlement {
+  /** Unique per settlement: the ledger applies one id once, however often it is sent. */
+  id?: string;
   revision?: number;
   reservationId: string | null;
   tokens: number;

@@ -1,0 +1,76 @@
+// A ledger's state in memory: what key-ledger.ts counts with, and how it is read back from its rows
+// (ledger-rows.ts), or from the one value a ledger stored before issue 13.
+
+import type { BudgetAlert, BudgetUnit, LedgerSettings } from './ledger-types';
+import { ROW_KINDS, TrackedMap, type LedgerRows } from './ledger-rows';
+import type { RateLimitUnit } from './rate-limit-rules';
+
+/** `${kind}:${unit}:${window start}` -> count. */
+type Counters = TrackedMap<number>;
+
+export interface Reservation {
+  /** The estimate held against the budget, in its unit. */
+  amount: number;
+  /** The budget's unit and period when it was made: it counts, and is charged, only in those. */
+  unit?: BudgetUnit | null;
+  period?: number;
+  /** The estimated tokens counted against token limits, in the windows below. */
+  tokens: number;
+  windows: Record<RateLimitUnit, number>;
+  at: number;
+}
+
+export interface BudgetState {
+  unit: BudgetUnit | null;
+  periodStart: number;
+  /** In the budget's unit: tokens, or USD for a cost budget. */
+  spent: number;
+  /** The period whose alert threshold was crossed, so the alert fires once per period. */
+  alertedPeriodStart?: number;
+  alerts?: BudgetAlert[];
+  /** The period whose budget was found spent, so its audit record is written once per period. */
+  exhaustedPeriodStart?: number;
+}
+
+export interface LedgerState {
+  settings?: LedgerSettings;
+  counters: Counters;
+  budget: BudgetState;
+  reservations: TrackedMap<Reservation>;
+  /** Reservations that outlived RESERVATION_LIFETIME_MS and were charged their estimate. */
+  expired: TrackedMap<{ charged: number; at: number }>;
+  /** The ids of settlements applied in the last APPLIED_KEPT_MS, with when: a resend counts once. */
+  applied: TrackedMap<number>;
+  latestNow: number;
+}
+
+/** The state as one stored value, before issue 13. */
+type LegacyState = Omit<LedgerState, 'counters' | 'reservations' | 'expired' | 'applied'> & Partial<Record<'counters' | 'reservations' | 'expired' | 'applied', Record<string, never>>>;
+
+export function emptyState(latestNow: number): LedgerState {
+  return {
+    counters: new TrackedMap(),
+    budget: { unit: null, periodStart: 0, spent: 0 },
+    reservations: new TrackedMap(),
+    expired: new TrackedMap(),
+    applied: new TrackedMap(),
+    latestNow,
+  };
+}
+
+/**
+ * The state the rows hold; or, for a ledger written before issue 13, the state of its one value,
+ * with every entry marked changed so the first save writes it into rows (`legacy`).
+ */
+export async function loadLedgerState(rows: LedgerRows, storage: DurableObjectStorage): Promise<{ state: LedgerState; legacy: boolean }> {
+  const { meta, rows: stored } = rows.load();
+  const legacy = meta === undefined ? await storage.get<LegacyState>('ledger') : undefined;
+  const state = { ...emptyState(0), ...((legacy ?? meta) as Partial<LedgerState> | undefined) };
+  for (const kind of ROW_KINDS) {
+    const entries = legacy ? Object.entries(legacy[kind] ?? {}) : stored[kind];
+    const map = new TrackedMap<never>(entries as Array<[string, never]>);
+    if (legacy) for (const key of map.keys()) map.changed.add(key);
+    state[kind] = map;
+  }
+  return { state, legacy: legacy !== undefined };
+}
