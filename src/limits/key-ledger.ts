@@ -36,7 +36,7 @@ const UNITS = Object.keys(RATE_LIMIT_UNITS) as RateLimitUnit[];
 const RESERVATION_LIFETIME_MS = 60 * 60 * 1000;
 const EXPIRED_KEPT_MS = 24 * 60 * 60 * 1000;
 // A Worker resends a settlement whose reply it lost with its next ledger call, within seconds.
-const APPLIED_KEPT_MS = 5 * 60 * 1000;
+const APPLIED_KEPT_MS = 60 * 1000;
 const KEPT_ALERTS = 20;
 
 const counterKey = (kind: CounterKind, unit: RateLimitUnit, windowStart: number) => `${kind}:${unit}:${windowStart}`;
@@ -315,15 +315,15 @@ export class KeyLedger extends DurableObject<Env> {
   }
 
   async #save(): Promise<void> {
-    const { counters, reservations, expired, applied, ...meta } = this.#state;
-    this.ctx.storage.transactionSync(() => this.#rows.save({ counters, reservations, expired, applied }, meta));
+    const { counters, reservations, expired, applied: _inMemory, ...meta } = this.#state;
+    // The Durable Object commits all of one event's writes together (its output gate).
+    this.#rows.save({ reservations, expired }, { ...meta, counters: Object.fromEntries(counters) });
     // An alarm forgets what expires even if no call comes. One set already is due no later than
     // anything added since (entries only get newer).
     if (this.#alarmAt !== null) return;
     const due = Math.min(
       (reservations.first()?.at ?? Infinity) + RESERVATION_LIFETIME_MS,
       (expired.first()?.at ?? Infinity) + EXPIRED_KEPT_MS,
-      (applied.first() ?? Infinity) + APPLIED_KEPT_MS,
     );
     if (due === Infinity) return;
     this.#alarmAt = due;

@@ -1,12 +1,12 @@
-// A ledger's storage: rows in its Durable Object's SQLite, one per rate-limit counter, reservation,
-// expired reservation and applied settlement, and one `meta` row for the rest (settings, budget,
-// clock). A call writes only the rows it changed. Nothing outlives its use: windows end,
+// A ledger's storage: rows in its Durable Object's SQLite, one per reservation and expired
+// reservation (what grows with traffic), and one `meta` row for the rest (settings, budget, clock,
+// and the counters of the current windows, a handful). A call writes only the rows it changed. Nothing outlives its use: windows end,
 // reservations settle or expire, and the ledger forgets the rest after a fixed time (an alarm
 // sees to it without traffic), so storage stays bounded whatever the traffic. Before issue 13 the
 // whole state was one value, rewritten by every call; a ledger still holding it moves it here.
 
 /** The collections kept a row per entry, by kind. */
-export const ROW_KINDS = ['counters', 'reservations', 'expired', 'applied'] as const;
+export const ROW_KINDS = ['reservations', 'expired'] as const;
 export type RowKind = (typeof ROW_KINDS)[number];
 
 /**

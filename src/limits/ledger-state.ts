@@ -39,8 +39,12 @@ export interface LedgerState {
   reservations: TrackedMap<Reservation>;
   /** Reservations that outlived RESERVATION_LIFETIME_MS and were charged their estimate. */
   expired: TrackedMap<{ charged: number; at: number }>;
-  /** The ids of settlements applied in the last APPLIED_KEPT_MS, with when: a resend counts once. */
-  applied: TrackedMap<number>;
+  /**
+   * The ids of settlements applied in the last minute, with when, so a resend counts once. In
+   * memory only: a resend follows its lost reply within seconds, and writing every id would cost
+   * every call a row.
+   */
+  applied: Map<string, number>;
   latestNow: number;
 }
 
@@ -53,7 +57,7 @@ export function emptyState(latestNow: number): LedgerState {
     budget: { unit: null, periodStart: 0, spent: 0 },
     reservations: new TrackedMap(),
     expired: new TrackedMap(),
-    applied: new TrackedMap(),
+    applied: new Map(),
     latestNow,
   };
 }
@@ -65,7 +69,8 @@ export function emptyState(latestNow: number): LedgerState {
 export async function loadLedgerState(rows: LedgerRows, storage: DurableObjectStorage): Promise<{ state: LedgerState; legacy: boolean }> {
   const { meta, rows: stored } = rows.load();
   const legacy = meta === undefined ? await storage.get<LegacyState>('ledger') : undefined;
-  const state = { ...emptyState(0), ...((legacy ?? meta) as Partial<LedgerState> | undefined) };
+  const { counters, ...rest } = (legacy ?? meta ?? {}) as Partial<Omit<LedgerState, 'counters'>> & { counters?: Record<string, number> };
+  const state: LedgerState = { ...emptyState(0), ...rest, counters: new TrackedMap(Object.entries(counters ?? {})) };
   for (const kind of ROW_KINDS) {
     const entries = legacy ? Object.entries(legacy[kind] ?? {}) : stored[kind];
     const map = new TrackedMap<never>(entries as Array<[string, never]>);
