@@ -186,7 +186,7 @@ describe('secrets', () => {
       openai: 'sk-audit-openai-secret-1111111111111',
       azureKey: 'azure-audit-resource-key-2222222222',
       entraSecret: 'entra-audit-client-secret-33333333',
-      awsAccessKeyId: 'AKIAAUDITACCESSKEY44',
+      awsAccessKeyId: 'fake-audit-access-key-id-4444',
       awsSecret: 'aws-audit-secret-access-key-5555555555',
       awsSession: 'aws-audit-session-token-6666666666666',
       bedrockKey: 'bedrock-audit-api-key-77777777777777',
