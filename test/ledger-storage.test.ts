@@ -96,6 +96,81 @@ describe('settlements', () => {
   });
 });
 
+describe('expired reservations settled late', () => {
+  const november: BudgetPeriod = { start: Date.UTC(2026, 10, 1), end: Date.UTC(2026, 11, 1) };
+  const december: BudgetPeriod = { start: Date.UTC(2026, 11, 1), end: Date.UTC(2027, 0, 1) };
+
+  it('correct only the period they were charged to', async () => {
+    const stub = ledger();
+    const admission = await stub.admit({ rateLimits: [], budget: tokens(1000, november, 50) }, Date.UTC(2026, 10, 20));
+    const reservationId = admission.admitted ? admission.reservationId : null;
+    // It expires in November (charged 50 there); December spends 60 of its own.
+    expect((await stub.state([], { unit: 'tokens', period: november }, Date.UTC(2026, 10, 25))).spent).toBe(50);
+    const december60 = await stub.admit({ rateLimits: [], budget: tokens(1000, december, 60) }, Date.UTC(2026, 11, 2));
+    await stub.settle({ id: crypto.randomUUID(), reservationId: december60.admitted ? december60.reservationId : null, tokens: 60, amount: 60, budget: { unit: 'tokens', period: december } }, Date.UTC(2026, 11, 2));
+    // The November call's real usage arrives in December: December stays at 60.
+    await stub.settle({ id: crypto.randomUUID(), reservationId, tokens: 10, amount: 10, budget: { unit: 'tokens', period: december } }, Date.UTC(2026, 11, 3));
+    expect(await spentOf(stub, Date.UTC(2026, 11, 3), december)).toBe(60);
+  });
+
+  it('owe nothing when they expired after their period ended', async () => {
+    const stub = ledger();
+    const admission = await stub.admit({ rateLimits: [], budget: tokens(1000, november, 50) }, Date.UTC(2026, 10, 30, 23, 30));
+    const reservationId = admission.admitted ? admission.reservationId : null;
+    // Expires at 00:30 in December, charged nothing there; its late usage is not charged either.
+    expect(await spentOf(stub, Date.UTC(2026, 11, 1, 2), december)).toBe(0);
+    await stub.settle({ id: crypto.randomUUID(), reservationId, tokens: 80, amount: 80, budget: { unit: 'tokens', period: december } }, Date.UTC(2026, 11, 1, 3));
+    expect(await spentOf(stub, Date.UTC(2026, 11, 1, 3), december)).toBe(0);
+  });
+});
+
+describe('the alarm', () => {
+  it('is moved earlier when a reservation ends before what it was set for', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.UTC(2026, 10, 30, 14);
+    vi.setSystemTime(start);
+    const stub = ledger();
+    await stub.admit({ rateLimits: [], budget: tokens(1000) }, start);
+    const alarm = () => runInDurableObject(stub, (_instance: KeyLedger, state) => state.storage.getAlarm());
+    expect(await alarm()).toBe(start + HOUR + 1);
+    // An hour on, the alarm expires it, and then waits for its expired entry, a day later.
+    vi.setSystemTime(start + HOUR + 1);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await alarm()).toBe(start + 25 * HOUR + 2);
+    // A new reservation ends in an hour: the alarm comes back to it.
+    await stub.admit({ rateLimits: [], budget: tokens(1000) }, start + HOUR + 2);
+    expect(await alarm()).toBe(start + 2 * HOUR + 3);
+  });
+});
+
+describe('a read that carries settlements', () => {
+  it('keeps what they changed, even when no reservation was involved', async () => {
+    const stub = ledger();
+    const now = Date.UTC(2026, 10, 30, 15);
+    const rules = [{ type: 'tokens' as const, unit: 'rpd' as const, value: 10_000 }];
+    const carried = [{ settlement: { id: crypto.randomUUID(), reservationId: null, tokens: 500, amount: 0 }, now }];
+    expect((await stub.state(rules, null, now, carried)).windows[0]!.used).toBe(500);
+    await runInDurableObject(stub, async (_instance: KeyLedger, state) => {
+      const restarted = new KeyLedger(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      expect((await restarted.state(rules, null, now + 1)).windows[0]!.used).toBe(500);
+    });
+  });
+
+  it('leaves nothing held once the last reservation settles, however the cents add up', async () => {
+    const stub = ledger();
+    const now = Date.UTC(2026, 10, 30, 16);
+    const cost = (estimate: number) => ({ limit: 10, unit: 'cost' as const, period: lifetime, estimate });
+    const ids = [];
+    for (const estimate of [0.1, 0.2]) {
+      const admission = await stub.admit({ rateLimits: [], budget: cost(estimate) }, now);
+      ids.push(admission.admitted ? admission.reservationId : null);
+    }
+    for (const reservationId of ids) await stub.settle({ id: crypto.randomUUID(), reservationId, tokens: 0, amount: 0, budget: { unit: 'cost', period: lifetime } }, now);
+    expect((await stub.state([], { unit: 'cost', period: lifetime }, now)).reserved).toBe(0);
+  });
+});
+
 describe('a deleted key', () => {
   it('leaves an empty ledger behind', async () => {
     const response = await postKey({ name: 'to delete', provider: 'openai', key: 'sk-fake-delete-00000000000000', rate_limits: [{ type: 'requests', unit: 'rpm', value: 100 }] });

@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { createApiKey, requestAs } from './support/access';
-import { ADMIN_API_KEY, adminRequest, callKeygate, createVirtualKey, expectError, keyObject, postKey, putKey, upstreamRequests } from './support/keygate';
+import { azureApiKeyBody } from './support/azure';
+import { ADMIN_API_KEY, adminRequest, callKeygate, createKeyFromBody, createVirtualKey, expectError, keyObject, postKey, putKey, upstreamRequests } from './support/keygate';
 
 /** A chat call naming `model` through `slug`, as `key`, tagged so the fake records it. */
 async function chatFor(slug: string, model: string, key = ADMIN_API_KEY, testId = crypto.randomUUID()) {
@@ -91,6 +92,40 @@ describe('a virtual key’s allowed_models', () => {
     const response = await postKey({ name: 'bad list', provider: 'openai', key: 'sk-x-00000000000000000000', allowed_models: allowed });
     const body = await expectError(response, 400, 'invalid_body');
     expect(body.error.param).toMatch(/^allowed_models/);
+  });
+});
+
+describe('an Azure key with a list', () => {
+  it('calls only a deployment the model names: never the default in place of an unknown name', async () => {
+    const slug = await createKeyFromBody(azureApiKeyBody({ allowed_models: ['gpt-4o-mini*', 'gpt-35-turbo'] }));
+    const testId = crypto.randomUUID();
+    expect((await chatFor(slug, 'gpt-4o-mini', ADMIN_API_KEY, testId)).status).toBe(200);
+    expect((await upstreamRequests(testId))[0]!.path).toContain('/deployments/mini-east/');
+    // On the list, but no deployment has these names: Azure would answer with the default one.
+    for (const model of ['gpt-4o-mini-whatever', 'gpt-35-turbo']) {
+      const refusedId = crypto.randomUUID();
+      const body = await expectError(await chatFor(slug, model, ADMIN_API_KEY, refusedId), 412, 'model_not_allowed');
+      expect(body.error.message).toContain('has no deployment for model');
+      expect(await upstreamRequests(refusedId)).toEqual([]);
+    }
+    // An API key's list binds the same way.
+    const app = await createApiKey('organisation/service', { scopes: ['completions.write'], allowed_models: ['gpt-35-turbo'] });
+    const open = await createKeyFromBody(azureApiKeyBody());
+    await expectError(await chatFor(open, 'gpt-35-turbo', app.key), 412, 'model_not_allowed');
+  });
+
+  it('refuses a path that names a deployment, which would go around model (and the list)', async () => {
+    const slug = await createKeyFromBody(azureApiKeyBody({ allowed_models: ['gpt-4o-mini'] }));
+    for (const path of ['/v1/deployments/gpt4o-prod/chat/completions', '/v1//Deployments/gpt4o-prod/chat/completions', '/v1/deployments%2Fgpt4o-prod/chat/completions']) {
+      const testId = crypto.randomUUID();
+      const response = await callKeygate(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', 'x-portkey-virtual-key': slug, 'x-test-id': testId },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await expectError(response, 400, 'unsupported_for_provider');
+      expect(await upstreamRequests(testId)).toEqual([]);
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
-import { assertModelAllowed } from '../limits/model-allow-list';
+import { assertCallsModelNamed, assertModelAllowed } from '../limits/model-allow-list';
 import { admit, CLIENT_CLOSED_REQUEST } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { Usage } from '../usage/usage';
@@ -55,6 +55,7 @@ export function gatewayRoutes() {
     // Before any reservation: a model off either list costs nothing at any level.
     assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');
     assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
+    if (principal.allowedModels.length + record.allowedModels.length > 0) assertCallsModelNamed(providerOf(record), record, call.model);
     const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call.model, record.providerConfig));
     try {
       const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);

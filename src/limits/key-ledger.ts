@@ -52,7 +52,7 @@ export class KeyLedger extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#rows = new LedgerRows(ctx.storage.sql);
+    this.#rows = new LedgerRows(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       const { state, legacy } = await loadLedgerState(this.#rows, ctx.storage);
       this.#state = state;
@@ -202,7 +202,8 @@ export class KeyLedger extends DurableObject<Env> {
       this.#add('tokens', tokens, now);
       if (expired) {
         this.#state.expired.delete(settlement.reservationId!);
-        charge = settlement.budget ? amount - expired.charged : 0;
+        // Corrected in the budget it was charged to; a later period or another unit owes nothing.
+        charge = settlement.budget && this.#heldInCurrentBudget(expired) ? amount - expired.charged : 0;
       }
     }
     return charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
@@ -219,7 +220,7 @@ export class KeyLedger extends DurableObject<Env> {
     const now = this.#tick(callerNow);
     if (budget) this.#enterPeriod(budget);
     // What the carried settlements and the clock changed (expired reservations, say) is kept.
-    if (ROW_KINDS.some((kind) => this.#state[kind].changed.size > 0)) await this.#save();
+    if (carried.length > 0 || ROW_KINDS.some((kind) => this.#state[kind].changed.size > 0)) await this.#save();
     const windows = rules.map((rule) => {
       const window = windowOf(rule.unit, now);
       const used = this.#state.counters.get(counterKey(rule.type, rule.unit, window.start)) ?? 0;
@@ -243,7 +244,7 @@ export class KeyLedger extends DurableObject<Env> {
       const charged = this.#heldInCurrentBudget(reservation) ? reservation.amount : 0;
       this.#release(id, reservation);
       this.#state.budget.spent += charged;
-      this.#state.expired.set(id, { charged, at: now });
+      this.#state.expired.set(id, { charged, at: now, unit: reservation.unit, period: reservation.period });
     }
     for (const [id, expired] of this.#state.expired) {
       if (now - expired.at <= EXPIRED_KEPT_MS) break;
@@ -257,7 +258,7 @@ export class KeyLedger extends DurableObject<Env> {
   }
 
   /** Whether a reservation belongs to the budget as it is now (its unit and period); older ones have none. */
-  #heldInCurrentBudget(reservation: Reservation): boolean {
+  #heldInCurrentBudget(reservation: Pick<Reservation, 'unit' | 'period'>): boolean {
     const budget = this.#state.budget;
     return (reservation.unit === undefined || reservation.unit === budget.unit) && (reservation.period === undefined || reservation.period === budget.periodStart);
   }
@@ -297,6 +298,8 @@ export class KeyLedger extends DurableObject<Env> {
   #release(id: string, reservation: Reservation): void {
     this.#state.reservations.delete(id);
     if (this.#heldInCurrentBudget(reservation)) this.#held = Math.max(0, this.#held - reservation.amount);
+    // Sums of fractions of a dollar drift: none held is exactly nothing.
+    if (this.#state.reservations.size === 0) this.#held = 0;
   }
 
   /** Sums what the reservations hold of the budget as it is now: after a load, or a new period or unit. */
@@ -316,16 +319,12 @@ export class KeyLedger extends DurableObject<Env> {
 
   async #save(): Promise<void> {
     const { counters, reservations, expired, applied: _inMemory, ...meta } = this.#state;
-    // The Durable Object commits all of one event's writes together (its output gate).
     this.#rows.save({ reservations, expired }, { ...meta, counters: Object.fromEntries(counters) });
-    // An alarm forgets what expires even if no call comes. One set already is due no later than
-    // anything added since (entries only get newer).
-    if (this.#alarmAt !== null) return;
-    const due = Math.min(
-      (reservations.first()?.at ?? Infinity) + RESERVATION_LIFETIME_MS,
-      (expired.first()?.at ?? Infinity) + EXPIRED_KEPT_MS,
-    );
-    if (due === Infinity) return;
+    // An alarm forgets what expires even if no call comes: set for the first entry to end (just
+    // after, since an entry ends once its time is past), and moved earlier when one ends sooner.
+    const due =
+      Math.min((reservations.first()?.at ?? Infinity) + RESERVATION_LIFETIME_MS, (expired.first()?.at ?? Infinity) + EXPIRED_KEPT_MS) + 1;
+    if (due === Infinity || (this.#alarmAt !== null && this.#alarmAt <= due)) return;
     this.#alarmAt = due;
     await this.ctx.storage.setAlarm(due);
   }

@@ -33,7 +33,10 @@ export class TrackedMap<Value> extends Map<string, Value> {
 }
 
 export class LedgerRows {
-  constructor(private readonly sql: SqlStorage) {
+  private readonly sql: SqlStorage;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
     this.create();
   }
 
@@ -55,16 +58,20 @@ export class LedgerRows {
 
   /** Writes the changed rows of `maps` and the meta row. An update keeps a row's place in order. */
   save(maps: Record<RowKind, TrackedMap<unknown>>, meta: unknown): void {
-    for (const kind of ROW_KINDS) {
-      const map = maps[kind];
-      for (const id of map.changed) {
-        const value = map.get(id);
-        if (value === undefined) this.sql.exec('DELETE FROM ledger_rows WHERE kind = ? AND id = ?', kind, id);
-        else this.upsert(kind, id, value);
+    // One transaction: a write that throws leaves none of the others behind, and the changes stay
+    // noted for the next save.
+    this.storage.transactionSync(() => {
+      for (const kind of ROW_KINDS) {
+        const map = maps[kind];
+        for (const id of map.changed) {
+          const value = map.get(id);
+          if (value === undefined) this.sql.exec('DELETE FROM ledger_rows WHERE kind = ? AND id = ?', kind, id);
+          else this.upsert(kind, id, value);
+        }
       }
-      map.changed.clear();
-    }
-    this.upsert('meta', '', meta);
+      this.upsert('meta', '', meta);
+    });
+    for (const kind of ROW_KINDS) maps[kind].changed.clear();
   }
 
   /** How many rows each kind has (for tests of the bound). */

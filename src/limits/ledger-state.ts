@@ -6,7 +6,7 @@ import { ROW_KINDS, TrackedMap, type LedgerRows } from './ledger-rows';
 import type { RateLimitUnit } from './rate-limit-rules';
 
 /** `${kind}:${unit}:${window start}` -> count. */
-type Counters = TrackedMap<number>;
+type Counters = Map<string, number>;
 
 export interface Reservation {
   /** The estimate held against the budget, in its unit. */
@@ -38,7 +38,7 @@ export interface LedgerState {
   budget: BudgetState;
   reservations: TrackedMap<Reservation>;
   /** Reservations that outlived RESERVATION_LIFETIME_MS and were charged their estimate. */
-  expired: TrackedMap<{ charged: number; at: number }>;
+  expired: TrackedMap<{ charged: number; at: number; unit?: BudgetUnit | null; period?: number }>;
   /**
    * The ids of settlements applied in the last minute, with when, so a resend counts once. In
    * memory only: a resend follows its lost reply within seconds, and writing every id would cost
@@ -53,7 +53,7 @@ type LegacyState = Omit<LedgerState, 'counters' | 'reservations' | 'expired' | '
 
 export function emptyState(latestNow: number): LedgerState {
   return {
-    counters: new TrackedMap(),
+    counters: new Map(),
     budget: { unit: null, periodStart: 0, spent: 0 },
     reservations: new TrackedMap(),
     expired: new TrackedMap(),
@@ -70,7 +70,7 @@ export async function loadLedgerState(rows: LedgerRows, storage: DurableObjectSt
   const { meta, rows: stored } = rows.load();
   const legacy = meta === undefined ? await storage.get<LegacyState>('ledger') : undefined;
   const { counters, ...rest } = (legacy ?? meta ?? {}) as Partial<Omit<LedgerState, 'counters'>> & { counters?: Record<string, number> };
-  const state: LedgerState = { ...emptyState(0), ...rest, counters: new TrackedMap(Object.entries(counters ?? {})) };
+  const state: LedgerState = { ...emptyState(0), ...rest, counters: new Map(Object.entries(counters ?? {})) };
   for (const kind of ROW_KINDS) {
     const entries = legacy ? Object.entries(legacy[kind] ?? {}) : stored[kind];
     const map = new TrackedMap<never>(entries as Array<[string, never]>);

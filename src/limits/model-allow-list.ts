@@ -3,6 +3,7 @@
 // place that decides it). Empty means every model.
 
 import { KeygateError, quoted } from '../errors';
+import type { StoredKeyProvider } from '../providers/registry';
 
 export function modelAllowed(patterns: readonly string[], model: string | null): boolean {
   if (patterns.length === 0) return true;
@@ -19,4 +20,19 @@ export function assertModelAllowed(patterns: readonly string[], model: string | 
   if (method !== 'POST' || modelAllowed(patterns, model)) return;
   const named = model === null ? 'this call names no model Keygate can read (send it as `model` in a JSON body)' : `model ${JSON.stringify(quoted(model, 100))} is not on it`;
   throw new KeygateError('precondition_failed', 'model_not_allowed', `${holder} allows only the models ${quoted(patterns.join(', '), 200)}; ${named}.`, 'model');
+}
+
+/**
+ * On a key with an allow-list, a model the provider would answer with a stand-in (a name no Azure
+ * deployment has goes to the default one) is refused: the list would otherwise pass a name that
+ * is not what runs.
+ */
+export function assertCallsModelNamed(provider: StoredKeyProvider, record: { slug: string; providerConfig: Record<string, unknown> }, model: string | null): void {
+  if (model === null || !provider.callsModelNamed || provider.callsModelNamed(model, record.providerConfig)) return;
+  throw new KeygateError(
+    'precondition_failed',
+    'model_not_allowed',
+    `Virtual key ${record.slug} has no deployment for model ${JSON.stringify(quoted(model, 100))}; with an allow-list, a call must name a deployment or its alias.`,
+    'model',
+  );
 }

@@ -103,6 +103,11 @@ export interface ProviderModule<
   describeConfig(config: Config): Record<string, unknown>;
   /** The model a call is priced as, for cost budgets (e.g. an Azure deployment's underlying model). */
   pricedModel(model: string | null, config: Config): string | null;
+  /**
+   * Whether a call naming `model` reaches that model, not a stand-in. Azure answers a name no
+   * deployment has with its default deployment; a key with an allow-list must not. Absent: always.
+   */
+  callsModelNamed?(model: string, config: Config): boolean;
   /** The mask shown as `masked_api_key`, or null when the key stores no secret of that kind. */
   maskedApiKey(masked: Record<string, string>): string | null;
   prepareUpstream(call: UpstreamCall<Config>): Promise<UpstreamExchange>;

@@ -57,6 +57,7 @@ export function providerOf(record: { slug: string; provider: string }): StoredKe
     applyUpdate: (fields, current, env) => provider.applyUpdate(fields, { ...current, config: config(current.config) }, env),
     describeConfig: (stored) => provider.describeConfig(config(stored)),
     pricedModel: (model, stored) => provider.pricedModel(model, config(stored)),
+    ...(provider.callsModelNamed ? { callsModelNamed: (model: string, stored: StoredConfig) => provider.callsModelNamed!(model, config(stored)) } : {}),
     prepareUpstream: (call) => provider.prepareUpstream({ ...call, config: config(call.config) }),
   };
 }

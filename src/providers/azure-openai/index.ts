@@ -5,6 +5,7 @@
 
 import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
+import { invalidRequest } from '../../errors';
 import { withTopLevelField } from '../../wire/json-body';
 import type { ProviderModule, UpstreamCall } from '../provider';
 import { authorizationHeader, authSettings } from './auth';
@@ -62,6 +63,17 @@ const DEPLOYMENT_PATHS = new Set([
 
 const RESPONSES_PATH = '/responses';
 
+/** Whether a client path starts at `deployments/`, however it is spelled (`//`, `./`, `%2F`, case). */
+function namesDeployment(path: string): boolean {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // Not valid percent-encoding: read it as it is.
+  }
+  return decoded.split('/').find((segment) => segment !== '' && segment !== '.')?.toLowerCase() === 'deployments';
+}
+
 function upstreamUrl(call: UpstreamCall<AzureConfig>, deployment: Deployment): string {
   const endpoint = expandTemplate(upstreamTemplate(call.env, 'AZURE_OPENAI_ENDPOINT'), { resource: call.config.resource_name }).replace(/\/+$/, '');
   const query = new URLSearchParams(call.search);
@@ -117,12 +129,17 @@ export const azureOpenaiProvider: ProviderModule<AzureConfig, typeof createField
   },
   maskedApiKey: (masked) => masked.key ?? masked.azure_entra_client_secret ?? null,
   // Azure is priced by the deployment's underlying model, when the deployment names it.
+  callsModelNamed: (model, config) => config.deployments.some((deployment) => deployment.alias === model || deployment.deployment_name === model),
   pricedModel(model, config) {
     const deployment = chooseDeployment(config.deployments, model);
     return deployment.model ?? deployment.deployment_name;
   },
   async prepareUpstream(call) {
     const { config } = call;
+    if (namesDeployment(call.path)) {
+      // The deployment follows from `model`, which allow-lists and pricing read; a path naming one would go around both.
+      throw invalidRequest('unsupported_for_provider', 'An Azure virtual key picks the deployment from model (an alias or a deployment name), not from the path.');
+    }
     const deployment = chooseDeployment(config.deployments, call.json?.model);
     const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
     const headers = new Headers(call.headers);
