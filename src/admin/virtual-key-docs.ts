@@ -27,6 +27,7 @@ export const virtualKeyDocs: DocEntry[] = [
     rate_limits: 'Replaces the list; [] removes every limit.',
     usage_limits: 'Replaces the budget; null removes it.',
     allowed_models: 'Replaces the list; null or [] allows every model.',
+    reset_usage: 'true: the budget starts its current period afresh (spent 0), so an exhausted key is active again.',
   }),
   ...fields(SlugParams, { slug: { example: 'openai-prod-3kq7m2x9a4b5c6d7' } }),
   ...fields(ListQuery, { workspace_id: 'Only this workspace’s keys; a workspace key sees its own only.' }),

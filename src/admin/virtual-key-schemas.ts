@@ -50,6 +50,7 @@ export const commonUpdateFields = {
   rate_limits: z.optional(RateLimitListSchema),
   usage_limits: z.nullish(UsageLimitsSchema),
   allowed_models: allowedModelsField(),
+  reset_usage: z.optional(z.boolean()),
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(z.strictObject({ ...commonUpdateFields, ...providerUpdateFields }));

@@ -6,7 +6,7 @@ import type * as z from 'zod/mini';
 import { invalidRequest, KeygateError, notFound } from '../errors';
 import { failureFields, logEvent } from '../log';
 import { actsIn, namedWorkspace, type Principal } from '../auth/principal';
-import { configureLedger, limitsState } from '../limits/ledger-client';
+import { configureLedger, limitsState, resetLedgerUsage } from '../limits/ledger-client';
 import { ledgerOf } from '../limits/ledger-stub';
 import { findProvider, providerOf } from '../providers/registry';
 import { DEFAULT_WORKSPACE_ID, newSlug, newVirtualKeyId } from '../store/identifiers';
@@ -163,6 +163,8 @@ export async function updateVirtualKeyBySlug(
   const saved = { ...updated, revision: current.revision + 1 };
   await evictFromCache(env, slug);
   if (hasLimits(current) || hasLimits(saved)) await pushLimitsToLedger(env, saved);
+  // After the change and its record: asked for, so a ledger out of reach is the client's 503.
+  if (input.reset_usage) await resetLedgerUsage(env, saved);
   return saved;
 }
 

@@ -87,6 +87,16 @@ export class KeyLedger extends DurableObject<Env> {
     return this.#rows.counts();
   }
 
+  /**
+   * Forgets what the budget's current period has spent (`reset_usage`), so an exhausted key
+   * admits again. Calls in flight keep what they hold, and settle as usual.
+   */
+  async resetUsage(): Promise<void> {
+    const { exhaustedPeriodStart: _exhausted, alertedPeriodStart: _alerted, ...budget } = this.#state.budget;
+    this.#state.budget = { ...budget, spent: 0 };
+    await this.#save();
+  }
+
   /** Stores a key's limits; an older revision never replaces a newer one. */
   async configure(settings: LedgerSettings): Promise<void> {
     if (this.#state.settings && this.#state.settings.revision > settings.revision) return;

@@ -122,6 +122,11 @@ export async function configureLedger(env: Env, record: VirtualKeyRecord): Promi
   );
 }
 
+/** `reset_usage`: the key's budget starts its current period afresh. 503 when the ledger can't be reached. */
+export async function resetLedgerUsage(env: Env, record: VirtualKeyRecord): Promise<void> {
+  await fromLedger(record.slug, () => ledgerOf(env, record).resetUsage());
+}
+
 export interface LimitsState {
   windows: WindowState[];
   budget: { spent: number; reserved: number; period: BudgetPeriod; alerts: BudgetAlert[] } | null;
