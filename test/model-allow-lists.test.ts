@@ -39,6 +39,20 @@ describe('a virtual key’s allowed_models', () => {
     await expectError(await chatFor(slug, `@${slug}/gpt-4`), 412, 'model_not_allowed');
   });
 
+  it('sends the upstream the model it checked when a body names model twice', async () => {
+    const slug = await createVirtualKey({ name: 'twice', allowed_models: ['gpt-4o-mini'] });
+    const testId = crypto.randomUUID();
+    const response = await callKeygate('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', 'x-portkey-virtual-key': slug, 'x-test-id': testId },
+      // JSON.parse keeps the last copy; an upstream's parser might keep the first.
+      body: '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o-mini"}',
+    });
+    expect(response.status).toBe(200);
+    const [sent] = await upstreamRequests(testId);
+    expect(sent!.body).toBe('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o-mini"}');
+  });
+
   it('refuses before any reservation: refused calls use no rate limit and no budget', async () => {
     const slug = await createVirtualKey({
       name: 'limited and listed',

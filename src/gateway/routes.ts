@@ -7,6 +7,7 @@ import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
 import { assertCallsModelNamed, assertModelAllowed } from '../limits/model-allow-list';
+import { withTopLevelField } from '../wire/json-body';
 import { admit, CLIENT_CLOSED_REQUEST } from '../usage/metering';
 import { providerOf } from '../providers/registry';
 import type { Usage } from '../usage/usage';
@@ -55,7 +56,13 @@ export function gatewayRoutes() {
     // Before any reservation: a model off either list costs nothing at any level.
     assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');
     assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
-    if (principal.allowedModels.length + record.allowedModels.length > 0) assertCallsModelNamed(providerOf(record), record, call.model);
+    const listed = principal.allowedModels.length + record.allowedModels.length > 0;
+    if (listed) assertCallsModelNamed(providerOf(record), record, call.model);
+    // Where the model decides something (a list, a price), the upstream gets that model and no
+    // other: a body naming `model` twice has every copy set to the one Keygate read (the last).
+    if ((listed || record.usageLimits?.type === 'cost') && call.json && call.model !== null && typeof call.body === 'string') {
+      call.body = withTopLevelField(call.body, call.json, 'model', call.model);
+    }
     const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call.model, record.providerConfig));
     try {
       const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
