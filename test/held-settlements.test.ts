@@ -9,6 +9,7 @@ import type { PendingSettlement } from '../src/limits/ledger-types';
 import { ledgerOf } from '../src/limits/ledger-stub';
 import type { BudgetPeriod } from '../src/limits/usage-limits';
 import type { VirtualKeyRecord } from '../src/store/virtual-key-record';
+import { virtualKeyLevel } from '../src/limits/limit-levels';
 
 const lifetime: BudgetPeriod = { start: 0, end: null };
 
@@ -29,14 +30,15 @@ function keyRecord(): VirtualKeyRecord {
     expiresAt: null,
     rateLimits: [],
     allowedModels: [],
-  usageLimits: { credit_limit: 1000, type: 'tokens', period_anchor: new Date(0).toISOString() },
+    modelLimits: [],
+    usageLimits: { credit_limit: 1000, type: 'tokens', period_anchor: new Date(0).toISOString() },
     revision: 1,
     createdAt: new Date(0).toISOString(),
     updatedAt: new Date(0).toISOString(),
   };
 }
 
-async function reserve(record: VirtualKeyRecord, estimate: number): Promise<string> {
+async function reserve(record: { id: string }, estimate: number): Promise<string> {
   const admission = await ledgerOf(env, record).admit({ rateLimits: [], budget: { limit: 1000, unit: 'tokens', period: lifetime, estimate } }, Date.now());
   if (!admission.admitted || !admission.reservationId) throw new Error('expected an admission with a reservation');
   return admission.reservationId;
@@ -46,11 +48,11 @@ function settlement(reservationId: string, tokens: number): PendingSettlement {
   return { settlement: { reservationId, tokens, amount: tokens, budget: { unit: 'tokens', period: lifetime } }, now: Date.now() };
 }
 
-const ledgerState = (record: VirtualKeyRecord) => ledgerOf(env, record).state([], { unit: 'tokens', period: lifetime }, Date.now());
+const ledgerState = (record: { id: string }) => ledgerOf(env, record).state([], { unit: 'tokens', period: lifetime }, Date.now());
 
 describe('held settlements', () => {
   it('wait for the key’s next ledger call, which takes them along', async () => {
-    const record = keyRecord();
+    const record = virtualKeyLevel(keyRecord());
     const held = settlement(await reserve(record, 10), 7);
     const context = createExecutionContext();
     holdSettlements(env, context, record, [held]);
@@ -61,7 +63,7 @@ describe('held settlements', () => {
   });
 
   it('are sent on their own after the delay when no call takes them', async () => {
-    const record = keyRecord();
+    const record = virtualKeyLevel(keyRecord());
     const context = createExecutionContext();
     holdSettlements(env, context, record, [settlement(await reserve(record, 10), 7)]);
     await waitOnExecutionContext(context);
@@ -69,7 +71,7 @@ describe('held settlements', () => {
   });
 
   it('go at once, with any held before, when a call used more than it reserved', async () => {
-    const record = keyRecord();
+    const record = virtualKeyLevel(keyRecord());
     const context = createExecutionContext();
     holdSettlements(env, context, record, [settlement(await reserve(record, 10), 5)]);
     sendSettlementsNow(env, context, record, [settlement(await reserve(record, 10), 40)]);
@@ -79,7 +81,7 @@ describe('held settlements', () => {
   });
 
   it('get one more try when their ledger call fails, then are dropped', async () => {
-    const record = keyRecord();
+    const record = virtualKeyLevel(keyRecord());
     const context = createExecutionContext();
     const pending = settlement(await reserve(record, 10), 7);
     holdSettlements(env, context, record, [pending]);

@@ -6,6 +6,8 @@
 //   learn the secret of) a key holding scopes it lacks;
 // - a workspace key can't hold an organisation-only scope (400).
 
+import { apiKeyLevel, NO_LIMITS } from '../limits/limit-levels';
+import { applyLimitChange, clearLedgers, holderLevels, limitsView, liveStates, storedLimits } from './limits-view';
 import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { assertScope, namedWorkspace, type Principal } from '../auth/principal';
@@ -28,7 +30,9 @@ const PATH_OF_TYPE: Record<ApiKeyType, { type: 'organisation' | 'workspace'; 'su
   'workspace-user': { type: 'workspace', 'sub-type': 'user' },
 };
 
-export function toApiKeyObject(record: ApiKeyRecord): z.infer<typeof ApiKeyObject> {
+const levelsOf = (record: ApiKeyRecord) => holderLevels(apiKeyLevel(record), record.limits.modelLimits);
+
+export function toApiKeyObject(record: ApiKeyRecord, states?: Parameters<typeof limitsView>[2]): z.infer<typeof ApiKeyObject> {
   return {
     id: record.id,
     key: record.maskedKey,
@@ -42,12 +46,18 @@ export function toApiKeyObject(record: ApiKeyRecord): z.infer<typeof ApiKeyObjec
     status: hasPassed(record.expiresAt) ? 'expired' : 'active',
     defaults: record.defaults,
     allowed_models: record.allowedModels,
+    ...limitsView(apiKeyLevel(record), record.limits.modelLimits, states),
     created_at: record.createdAt,
     last_updated_at: record.updatedAt,
     expires_at: record.expiresAt,
     last_used_at: record.lastUsedAt,
     object: 'api-key',
   };
+}
+
+/** A key with the live state of its limits, from its ledgers. */
+export async function toApiKeyObjectWithState(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, record: ApiKeyRecord) {
+  return toApiKeyObject(record, await liveStates(env, context, levelsOf(record)));
 }
 
 /** `POST /v1/api-keys/{type}/{sub-type}`: the key type both name, or 400. */
@@ -153,6 +163,7 @@ export async function createApiKey(
     scopes: input.scopes,
     defaults: input.defaults ?? {},
     allowedModels: input.allowed_models ?? [],
+    limits: storedLimits(input, NO_LIMITS),
     maskedKey: token.masked,
     expiresAt,
     lastUsedAt: null,
@@ -164,6 +175,7 @@ export async function createApiKey(
   if (!(await auditedWrite(() => insertApiKey(env.DB, record, token.digest, auditRecord)))) {
     throw invalidRequest('workspace_not_found', 'workspace_id names no workspace; list them with GET /v1/admin/workspaces.', 'workspace_id');
   }
+  await applyLimitChange(env, [], levelsOf(record));
   return { id: record.id, key: token.key };
 }
 
@@ -195,7 +207,7 @@ export async function listVisibleApiKeys(env: Env, principal: Principal, query: 
   }
   const userId = principal.kind === 'workspace-user' ? (principal.userId ?? undefined) : undefined;
   const page = await listApiKeys(env.DB, { workspaceId: workspaceId ?? undefined, userId, types }, { index: query.current_page, size: query.page_size });
-  return { object: 'list' as const, total: page.total, data: page.records.map(toApiKeyObject) };
+  return { object: 'list' as const, total: page.total, data: page.records.map((record) => toApiKeyObject(record)) };
 }
 
 export async function updateApiKeyById(env: Env, principal: Principal, id: string, input: UpdateInput, audit: AuditRequest): Promise<void> {
@@ -217,6 +229,7 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
     scopes: input.scopes ?? current.scopes,
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
     allowedModels: input.allowed_models === undefined ? current.allowedModels : (input.allowed_models ?? []),
+    limits: storedLimits(input, current.limits),
     expiresAt: expiresAt === undefined ? current.expiresAt : expiresAt,
     updatedAt: new Date().toISOString(),
   };
@@ -225,6 +238,7 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
     throw new KeygateError('conflict', 'concurrent_update', 'The API key was changed by another request; read it again and retry.');
   }
   await evictApiKey(env, await credentialDigests(env.DB, current.id));
+  await applyLimitChange(env, levelsOf(current), levelsOf({ ...current, ...changes, revision: current.revision + 1 }), input.reset_usage);
 }
 
 export async function deleteApiKeyById(env: Env, principal: Principal, id: string, audit: AuditRequest): Promise<void> {
@@ -234,6 +248,7 @@ export async function deleteApiKeyById(env: Env, principal: Principal, id: strin
   // Every credential the delete removed, including one a racing rotation had just added.
   await evictApiKey(env, deleted.digests);
   if (!deleted.found) throw notFound('api_key_not_found', 'No such API key, or not one this API key can see.');
+  await clearLedgers(env, levelsOf(current));
 }
 
 export async function rotateApiKeyById(env: Env, principal: Principal, id: string, input: z.infer<typeof RotateApiKeyBody>, audit: AuditRequest) {

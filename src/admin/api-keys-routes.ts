@@ -13,7 +13,7 @@ import {
   findVisibleApiKey,
   listVisibleApiKeys,
   rotateApiKeyById,
-  toApiKeyObject,
+  toApiKeyObjectWithState,
   updateApiKeyById,
 } from './api-key-service';
 
@@ -38,7 +38,7 @@ export function apiKeyRoutes() {
       })
       .get('/:id', async (c) => {
         const { id } = parseInput(ApiKeyParams, c.req.param(), 'param');
-        return c.json(toApiKeyObject(await findVisibleApiKey(c.env, c.get('principal'), id, 'read')), 200);
+        return c.json(await toApiKeyObjectWithState(c.env, c.executionCtx, await findVisibleApiKey(c.env, c.get('principal'), id, 'read')), 200);
       })
       .put('/:id', async (c) => {
         const { id } = parseInput(ApiKeyParams, c.req.param(), 'param');

@@ -1,9 +1,14 @@
-// Limits on the admin API: turning `usage_limits` input into the stored budget, and showing a
-// key's limits with their live state from its ledger.
+// Limits on the admin API, for every holder (workspace, API key, virtual key): turning input into
+// what is stored, showing it with the live state of its ledgers, and keeping those ledgers in step
+// with a change (new limits, reset_usage, a delete).
 
-import type { LimitsState } from '../limits/ledger-client';
+import { failureFields, logEvent } from '../log';
+import { configureLedger, limitsState, resetLedgerUsage, type LimitsState } from '../limits/ledger-client';
+import { ledgerOf } from '../limits/ledger-stub';
+import { hasLimits, modelLevel, type LimitLevel, type StoredLimits, type StoredModelLimit } from '../limits/limit-levels';
+import type { RateLimitRule } from '../limits/rate-limit-rules';
 import type { StoredUsageLimits, UsageLimitsInput } from '../limits/usage-limits';
-import type { VirtualKeyRecord } from '../store/virtual-key-record';
+import type { ModelLimitsInput } from './limit-schemas';
 
 /**
  * The budget to store for `input` (undefined: keep `current`; null: none). A custom period keeps
@@ -20,9 +25,32 @@ export function storedUsageLimits(
   return { ...input, period_anchor: keepAnchor ? current.period_anchor : now.toISOString() };
 }
 
+/** The rules to store: given, they replace every rule; a rule for the same models keeps its anchor. */
+function storedModelLimits(input: ModelLimitsInput | undefined, current: StoredModelLimit[], now: Date): StoredModelLimit[] {
+  if (input === undefined) return current;
+  return (input ?? []).map((rule) => {
+    const kept = current.find((old) => old.models.join(',') === rule.models.join(','));
+    return { models: rule.models, rateLimits: rule.rate_limits ?? [], usageLimits: storedUsageLimits(rule.usage_limits ?? null, kept?.usageLimits ?? null, now) };
+  });
+}
+
+export interface LimitsInput {
+  rate_limits?: RateLimitRule[] | undefined;
+  usage_limits?: UsageLimitsInput | null | undefined;
+  model_limits?: ModelLimitsInput | undefined;
+}
+
+/** A holder's limits after `input` (create: `current` is NO_LIMITS). */
+export function storedLimits(input: LimitsInput, current: StoredLimits, now: Date = new Date()): StoredLimits {
+  return {
+    rateLimits: input.rate_limits ?? current.rateLimits,
+    usageLimits: storedUsageLimits(input.usage_limits, current.usageLimits, now),
+    modelLimits: storedModelLimits(input.model_limits, current.modelLimits, now),
+  };
+}
+
 /** `usage_limits` as shown: the settings, and with a ledger state what is spent and when it resets. */
-export function usageLimitsView(record: VirtualKeyRecord, state?: LimitsState) {
-  const limits = record.usageLimits;
+function usageLimitsView(limits: StoredUsageLimits | null, state?: LimitsState) {
   if (!limits) return null;
   const { period_anchor: _anchor, ...settings } = limits;
   if (!state?.budget) return settings;
@@ -36,7 +64,58 @@ export function usageLimitsView(record: VirtualKeyRecord, state?: LimitsState) {
   };
 }
 
-/** Whether the key's budget is spent: it then reads `exhausted` until it resets or is raised. */
-export function isExhausted(record: VirtualKeyRecord, state: LimitsState): boolean {
-  return record.usageLimits !== null && state.budget !== null && state.budget.spent >= record.usageLimits.credit_limit;
+function levelView(level: { rateLimits: RateLimitRule[]; usageLimits: StoredUsageLimits | null }, state?: LimitsState) {
+  return { rate_limits: level.rateLimits, usage_limits: usageLimitsView(level.usageLimits, state), ...(state ? { rate_limit_windows: state.windows } : {}) };
+}
+
+/** Every level of a holder: its own, then one per model rule. */
+export function holderLevels(owner: LimitLevel, modelLimits: readonly StoredModelLimit[]): LimitLevel[] {
+  return [owner, ...modelLimits.map((rule, index) => modelLevel(owner, rule, index))];
+}
+
+/** A holder's limit fields as shown; with `states` (one per level, holderLevels' order) live. */
+export function limitsView(owner: LimitLevel, modelLimits: readonly StoredModelLimit[], states?: readonly LimitsState[]) {
+  return {
+    ...levelView(owner, states?.[0]),
+    model_limits: modelLimits.map((rule, index) => ({ models: rule.models, ...levelView(rule, states?.[index + 1]) })),
+  };
+}
+
+/** The live state of each of a holder's levels, from their ledgers (none asked for a level without limits). */
+export function liveStates(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, levels: readonly LimitLevel[]): Promise<LimitsState[]> {
+  return Promise.all(levels.map((level) => limitsState(env, context, level)));
+}
+
+/** Whether a level's budget is spent: a key then reads `exhausted` until it resets or is raised. */
+export function isExhausted(level: LimitLevel, state: LimitsState): boolean {
+  return level.usageLimits !== null && state.budget !== null && state.budget.spent >= level.usageLimits.credit_limit;
+}
+
+/**
+ * After a change is in D1: each ledger gets the limits at once, which corrects Workers still
+ * holding an older copy; a rule that is gone has its ledger emptied; `reset` starts every budget's
+ * current period afresh. Only the reset was asked for, so only its failure is the client's (503);
+ * the rest is logged.
+ */
+export async function applyLimitChange(env: Env, before: readonly LimitLevel[], after: readonly LimitLevel[], reset?: boolean): Promise<void> {
+  const kept = new Set(after.map((level) => level.id));
+  const limitedBefore = new Set(before.filter(hasLimits).map((level) => level.id));
+  await Promise.all([
+    ...after.filter((level) => hasLimits(level) || limitedBefore.has(level.id)).map((level) => logFailure(level, 'ledger_configure_failed', () => configureLedger(env, level))),
+    clearLedgers(env, before.filter((level) => !kept.has(level.id))),
+  ]);
+  if (reset) await Promise.all(after.filter(hasLimits).map((level) => resetLedgerUsage(env, level)));
+}
+
+/** A deleted holder's ledgers are emptied; it is gone already, so a failure is logged, not reported. */
+export async function clearLedgers(env: Env, levels: readonly LimitLevel[]): Promise<void> {
+  await Promise.all(levels.map((level) => logFailure(level, 'ledger_clear_failed', () => ledgerOf(env, level).clear())));
+}
+
+async function logFailure(level: LimitLevel, event: string, call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    logEvent('warn', event, { level: level.name, ...failureFields(error) });
+  }
 }

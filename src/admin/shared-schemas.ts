@@ -56,9 +56,11 @@ export const ErrorObject = z.object({
  * `allowed_models`: model names and `prefix*` patterns a key may call; empty (or null on update)
  * means every model. Matched by src/limits/model-allow-list.ts.
  */
+export const modelPattern = z.string().check(z.regex(/^[^*]{1,200}\*?$/, 'must be a model name, or the start of one followed by *'));
+
 export const allowedModelsField = () =>
   z.nullish(
     z
-      .array(z.string().check(z.regex(/^[^*]{1,200}\*?$/, 'must be a model name, or the start of one followed by *')))
+      .array(modelPattern)
       .check(z.maxLength(100), z.refine((list) => new Set(list).size === list.length, 'must not name a model twice')),
   );

@@ -4,11 +4,10 @@
 
 import * as z from 'zod/mini';
 import { PROVIDERS } from '../providers/registry';
-import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-rules';
-import { UsageLimitsSchema } from '../limits/usage-limits';
+import { keyLimitFields, KeyLimitsView, resetUsageField } from './limit-schemas';
 import { wholeNumber } from '../schemas/checks';
 import { acceptingBothSpellings } from '../schemas/field-names';
-import { allowedModelsField, description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
+import { description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
 const keyName = resourceName();
 const note = description;
@@ -18,9 +17,7 @@ const commonCreateFields = {
   note,
   expires_at: z.nullish(futureTimestamp),
   workspace_id: workspaceIdField(),
-  rate_limits: z.optional(RateLimitListSchema),
-  usage_limits: z.nullish(UsageLimitsSchema),
-  allowed_models: allowedModelsField(),
+  ...keyLimitFields,
 };
 
 const createVariants = PROVIDERS.map((provider) =>
@@ -47,10 +44,8 @@ export const commonUpdateFields = {
   note,
   expires_at: z.nullish(futureTimestamp),
   status: z.optional(z.enum(['active', 'disabled'])),
-  rate_limits: z.optional(RateLimitListSchema),
-  usage_limits: z.nullish(UsageLimitsSchema),
-  allowed_models: allowedModelsField(),
-  reset_usage: z.optional(z.boolean()),
+  ...keyLimitFields,
+  ...resetUsageField,
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(z.strictObject({ ...commonUpdateFields, ...providerUpdateFields }));
@@ -62,28 +57,6 @@ export const SlugParams = z.object({
 export const ListQuery = z.object({
   ...pageFields,
   workspace_id: workspaceIdField(),
-});
-
-const UsageLimitsView = z.object({
-  credit_limit: z.number(),
-  type: z.enum(['tokens', 'cost']),
-  periodic_reset: z.optional(z.enum(['weekly', 'monthly'])),
-  periodic_reset_days: z.optional(z.number()),
-  alert_threshold: z.optional(z.number()),
-  model_prices: z.optional(z.record(z.string(), z.object({ input_per_million: z.number(), output_per_million: z.number() }))),
-  spent: z.optional(z.number()),
-  remaining: z.optional(z.number()),
-  next_usage_reset_at: z.optional(z.nullable(z.string())),
-  alerts: z.optional(z.array(z.object({ at: z.string(), threshold: z.number(), spent: z.number(), period_start: z.string() }))),
-});
-
-const RateLimitWindow = z.object({
-  type: z.enum(['requests', 'tokens']),
-  unit: z.enum(['rpm', 'rph', 'rpd']),
-  value: z.number(),
-  used: z.number(),
-  remaining: z.number(),
-  resets_at: z.string(),
 });
 
 export const VirtualKeyObject = z.object({
@@ -101,10 +74,7 @@ export const VirtualKeyObject = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   model_config: z.record(z.string(), z.unknown()),
-  rate_limits: z.array(RateLimitRuleSchema),
-  usage_limits: z.nullable(UsageLimitsView),
-  allowed_models: z.array(z.string()),
-  rate_limit_windows: z.optional(z.array(RateLimitWindow)),
+  ...KeyLimitsView.shape,
 });
 
 export const VirtualKeyList = z.object({ object: z.literal('list'), total: wholeNumber(), data: z.array(VirtualKeyObject) });

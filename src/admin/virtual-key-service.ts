@@ -4,12 +4,11 @@
 import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { invalidRequest, KeygateError, notFound } from '../errors';
-import { failureFields, logEvent } from '../log';
 import { actsIn, namedWorkspace, type Principal } from '../auth/principal';
-import { configureLedger, limitsState, resetLedgerUsage } from '../limits/ledger-client';
-import { ledgerOf } from '../limits/ledger-stub';
+import { NO_LIMITS, virtualKeyLevel } from '../limits/limit-levels';
 import { findProvider, providerOf } from '../providers/registry';
 import { DEFAULT_WORKSPACE_ID, newSlug, newVirtualKeyId } from '../store/identifiers';
+import { failureFields, logEvent } from '../log';
 import { isolateRecords } from '../store/isolate-cache';
 import { evictCachedVirtualKey } from '../store/virtual-key-cache';
 import { isExpired, type VirtualKeyRecord } from '../store/virtual-key-record';
@@ -21,7 +20,7 @@ import {
   updateVirtualKey,
 } from '../store/virtual-keys-table';
 import { sealProviderSecret } from '../vault/virtual-key-secret';
-import { isExhausted, storedUsageLimits, usageLimitsView } from './limits-view';
+import { applyLimitChange, clearLedgers, holderLevels, isExhausted, limitsView, liveStates, storedLimits } from './limits-view';
 import { commonUpdateFields, type CreateVirtualKeyBody, type UpdateVirtualKeyBody, type VirtualKeyObject } from './virtual-key-schemas';
 
 type CreateInput = z.infer<typeof CreateVirtualKeyBody>;
@@ -44,11 +43,12 @@ export function toVirtualKeyObject(record: VirtualKeyRecord): z.infer<typeof Vir
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     model_config: provider.describeConfig(record.providerConfig),
-    rate_limits: record.rateLimits,
-    usage_limits: usageLimitsView(record),
+    ...limitsView(virtualKeyLevel(record), record.modelLimits),
     allowed_models: record.allowedModels,
   };
 }
+
+const levelsOf = (record: VirtualKeyRecord) => holderLevels(virtualKeyLevel(record), record.modelLimits);
 
 /** The key object with the live state of its limits, from its ledger. */
 export async function toVirtualKeyObjectWithState(
@@ -56,13 +56,13 @@ export async function toVirtualKeyObjectWithState(
   context: Pick<ExecutionContext, 'waitUntil'>,
   record: VirtualKeyRecord,
 ): Promise<z.infer<typeof VirtualKeyObject>> {
-  const state = await limitsState(env, context, record);
+  const levels = levelsOf(record);
+  const states = await liveStates(env, context, levels);
   const object = toVirtualKeyObject(record);
   return {
     ...object,
-    status: object.status === 'active' && isExhausted(record, state) ? 'exhausted' : object.status,
-    usage_limits: usageLimitsView(record, state),
-    rate_limit_windows: state.windows,
+    status: object.status === 'active' && isExhausted(levels[0]!, states[0]!) ? 'exhausted' : object.status,
+    ...limitsView(levels[0]!, record.modelLimits, states),
   };
 }
 
@@ -86,8 +86,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
     secretKeyId: sealed.keyId,
     maskedSecrets: credentials.masked,
     expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
-    rateLimits: input.rate_limits ?? [],
-    usageLimits: storedUsageLimits(input.usage_limits, null, new Date(now)),
+    ...storedLimits(input, NO_LIMITS, new Date(now)),
     allowedModels: input.allowed_models ?? [],
     revision: 1,
     createdAt: now,
@@ -95,7 +94,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
   };
   const auditRecord = await changeRecord(env, audit, { resource_type: 'virtual_key', action: 'create', resource_id: record.slug, workspace_id: workspaceId });
   if (!(await auditedWrite(() => insertVirtualKey(env.DB, record, auditRecord)))) throw workspaceNotFound();
-  if (hasLimits(record)) await pushLimitsToLedger(env, record);
+  await applyLimitChange(env, [], levelsOf(record));
   return record;
 }
 
@@ -150,8 +149,7 @@ export async function updateVirtualKeyBySlug(
     secretEnvelope: sealed?.envelope ?? current.secretEnvelope,
     secretKeyId: sealed?.keyId ?? current.secretKeyId,
     expiresAt: input.expires_at === undefined ? current.expiresAt : input.expires_at && new Date(input.expires_at).toISOString(),
-    rateLimits: input.rate_limits ?? current.rateLimits,
-    usageLimits: storedUsageLimits(input.usage_limits, current.usageLimits, new Date()),
+    ...storedLimits(input, current),
     allowedModels: input.allowed_models === undefined ? current.allowedModels : (input.allowed_models ?? []),
     updatedAt: new Date().toISOString(),
   };
@@ -162,26 +160,8 @@ export async function updateVirtualKeyBySlug(
   }
   const saved = { ...updated, revision: current.revision + 1 };
   await evictFromCache(env, slug);
-  if (hasLimits(current) || hasLimits(saved)) await pushLimitsToLedger(env, saved);
-  // After the change and its record: asked for, so a ledger out of reach is the client's 503.
-  if (input.reset_usage) await resetLedgerUsage(env, saved);
+  await applyLimitChange(env, levelsOf(current), levelsOf(saved), input.reset_usage);
   return saved;
-}
-
-function hasLimits(record: VirtualKeyRecord): boolean {
-  return record.rateLimits.length > 0 || record.usageLimits !== null;
-}
-
-/**
- * The change is already in D1; the ledger copy only speeds it up for Workers holding an older
- * record, so a failure here is logged rather than reported as a failed change.
- */
-async function pushLimitsToLedger(env: Env, record: VirtualKeyRecord): Promise<void> {
-  try {
-    await configureLedger(env, record);
-  } catch (error) {
-    logEvent('warn', 'ledger_configure_failed', { slug: record.slug, ...failureFields(error) });
-  }
 }
 
 export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slug: string, audit: AuditRequest): Promise<void> {
@@ -191,16 +171,7 @@ export async function deleteVirtualKeyBySlug(env: Env, principal: Principal, slu
   await evictFromCache(env, slug);
   // Of two deletes racing for one key, only the one that removed the row answers 200.
   if (!deleted) throw notFound('virtual_key_not_found', `Virtual key ${slug} does not exist.`);
-  await clearLedgerOf(env, current);
-}
-
-/** A deleted key's ledger is emptied; the key is gone already, so a failure is logged, not reported. */
-async function clearLedgerOf(env: Env, record: VirtualKeyRecord): Promise<void> {
-  try {
-    await ledgerOf(env, record).clear();
-  } catch (error) {
-    logEvent('warn', 'ledger_clear_failed', { slug: record.slug, ...failureFields(error) });
-  }
+  await clearLedgers(env, levelsOf(current));
 }
 
 /**

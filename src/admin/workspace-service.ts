@@ -5,7 +5,9 @@ import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-lo
 import type * as z from 'zod/mini';
 import { actsIn, type Principal } from '../auth/principal';
 import { KeygateError, notFound } from '../errors';
+import { NO_LIMITS, workspaceLevel } from '../limits/limit-levels';
 import { DEFAULT_WORKSPACE_ID, newWorkspaceId } from '../store/identifiers';
+import { evictCachedWorkspace } from '../store/workspace-cache';
 import type { WorkspaceRecord } from '../store/workspace-record';
 import {
   deleteEmptyWorkspace,
@@ -15,19 +17,23 @@ import {
   updateWorkspace,
   workspaceContents,
 } from '../store/workspaces-table';
+import { applyLimitChange, clearLedgers, limitsView, liveStates, storedLimits } from './limits-view';
 import type { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery, WorkspaceObject } from './workspace-schemas';
 
 // Every workspace id Keygate issues fits this; anything else can't exist and never reaches storage.
 const WORKSPACE_ID_SHAPE = /^[A-Za-z0-9_-]{1,128}$/;
 const CREATE_ATTEMPTS = 3;
 
-export function toWorkspaceObject(record: WorkspaceRecord): z.infer<typeof WorkspaceObject> {
+export function toWorkspaceObject(record: WorkspaceRecord, states?: Parameters<typeof limitsView>[2]): z.infer<typeof WorkspaceObject> {
+  // Workspaces take no model rules.
+  const { model_limits: _none, ...limits } = limitsView(workspaceLevel(record), [], states);
   return {
     id: record.id,
     slug: record.id,
     name: record.name,
     description: record.description,
     defaults: record.defaults,
+    ...limits,
     created_at: record.createdAt,
     last_updated_at: record.updatedAt,
     object: 'workspace',
@@ -43,14 +49,23 @@ export async function createWorkspace(env: Env, input: z.infer<typeof CreateWork
       name: input.name,
       description: input.description ?? null,
       defaults: input.defaults ?? {},
+      limits: storedLimits(input, NO_LIMITS),
       revision: 1,
       createdAt: now,
       updatedAt: now,
     };
     const auditRecord = await changeRecord(env, audit, { resource_type: 'workspace', action: 'create', resource_id: record.id, workspace_id: record.id });
-    if (await auditedWrite(() => insertWorkspace(env.DB, record, auditRecord))) return record;
+    if (await auditedWrite(() => insertWorkspace(env.DB, record, auditRecord))) {
+      await applyLimitChange(env, [], [workspaceLevel(record)]);
+      return record;
+    }
   }
   throw new KeygateError('conflict', 'workspace_id_taken', 'Could not draw a free workspace id; try again.');
+}
+
+/** A workspace with the live state of its limits, from its ledger. */
+export async function toWorkspaceObjectWithState(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, record: WorkspaceRecord) {
+  return toWorkspaceObject(record, await liveStates(env, context, [workspaceLevel(record)]));
 }
 
 /** A workspace the caller acts in, or 404. */
@@ -66,7 +81,7 @@ export async function listVisibleWorkspaces(env: Env, principal: Principal, quer
     { id: principal.workspaceId ?? undefined, nameContains: query.name, exactName: query.exact_name },
     { index: query.current_page, size: query.page_size },
   );
-  return { object: 'list' as const, total: page.total, data: page.records.map(toWorkspaceObject) };
+  return { object: 'list' as const, total: page.total, data: page.records.map((record) => toWorkspaceObject(record)) };
 }
 
 export async function updateWorkspaceById(
@@ -82,6 +97,7 @@ export async function updateWorkspaceById(
     name: input.name ?? current.name,
     description: input.description === undefined ? current.description : input.description,
     defaults: input.defaults === undefined ? current.defaults : (input.defaults ?? {}),
+    limits: storedLimits(input, current.limits),
     updatedAt: new Date().toISOString(),
   };
   const auditRecord = await changeRecord(env, audit, { resource_type: 'workspace', action: 'update', resource_id: id, workspace_id: id });
@@ -89,6 +105,8 @@ export async function updateWorkspaceById(
     await getWorkspace(env, principal, id); // 404 if it was deleted meanwhile
     throw new KeygateError('conflict', 'concurrent_update', `Workspace ${id} was changed by another request; read it again and retry.`);
   }
+  await evictCachedWorkspace(env, id);
+  await applyLimitChange(env, [workspaceLevel(current)], [workspaceLevel({ ...updated, revision: current.revision + 1 })], input.reset_usage);
 }
 
 /** Deletes an empty workspace. One that still holds keys is refused with 409 and left whole. */
@@ -98,7 +116,10 @@ export async function deleteWorkspaceById(env: Env, principal: Principal, id: st
     throw new KeygateError('conflict', 'default_workspace', 'The default workspace holds keys created without a workspace_id and cannot be deleted.');
   }
   const auditRecord = await changeRecord(env, audit, { resource_type: 'workspace', action: 'delete', resource_id: current.id, workspace_id: current.id });
-  if (await auditedWrite(() => deleteEmptyWorkspace(env.DB, current.id, auditRecord))) return;
+  if (await auditedWrite(() => deleteEmptyWorkspace(env.DB, current.id, auditRecord))) {
+    await evictCachedWorkspace(env, current.id);
+    return clearLedgers(env, [workspaceLevel(current)]);
+  }
   const left = await workspaceContents(env.DB, current.id);
   if (left.virtualKeys === 0 && left.apiKeys === 0) throw notFound('workspace_not_found', 'No such workspace, or not one this API key can see.');
   const parts = [

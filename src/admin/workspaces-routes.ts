@@ -13,6 +13,7 @@ import {
   getWorkspace,
   listVisibleWorkspaces,
   toWorkspaceObject,
+  toWorkspaceObjectWithState,
   updateWorkspaceById,
 } from './workspace-service';
 
@@ -28,7 +29,7 @@ export function workspaceRoutes() {
     })
     .get('/:workspaceId', requireScope('workspaces.read'), async (c) => {
       const { workspaceId } = parseInput(WorkspaceParams, c.req.param(), 'param');
-      return c.json(toWorkspaceObject(await getWorkspace(c.env, c.get('principal'), workspaceId)), 200);
+      return c.json(await toWorkspaceObjectWithState(c.env, c.executionCtx, await getWorkspace(c.env, c.get('principal'), workspaceId)), 200);
     })
     .put('/:workspaceId', requireScope('workspaces.update'), async (c) => {
       const { workspaceId } = parseInput(WorkspaceParams, c.req.param(), 'param');

@@ -11,6 +11,7 @@
 
 import { KeygateError, unauthenticated } from '../errors';
 import { failureFields, logEvent } from '../log';
+import { apiKeyLevel } from '../limits/limit-levels';
 import { hasPassed, type AuthenticatedApiKey } from '../store/api-key-record';
 import { findApiKeyCredential } from '../store/api-key-cache';
 import { anyApiKeyExists, recordApiKeyUse } from '../store/api-keys-table';
@@ -81,6 +82,7 @@ async function principalFor(
       scopes: EVERY_SCOPE,
       expiresAt: null,
       allowedModels: [],
+      limits: null,
     };
   }
   // Anything that is not shaped like a key Keygate issues can't be one: refused before any
@@ -168,6 +170,7 @@ function principalOf(found: AuthenticatedApiKey): Principal {
       scopes: new Set(key.scopes),
       expiresAt: key.expiresAt,
       allowedModels: key.allowedModels,
+      limits: { level: apiKeyLevel(key), modelLimits: key.limits.modelLimits },
     };
     principals.set(found, principal);
   }

@@ -2,6 +2,7 @@
 // read it and nothing else, and the audit log and dashboard of later issues build on it.
 
 import { forbidden, KeygateError } from '../errors';
+import type { LimitLevel, StoredModelLimit } from '../limits/limit-levels';
 import type { ApiKeyType, Scope } from './scopes';
 
 export interface Principal {
@@ -19,6 +20,8 @@ export interface Principal {
   expiresAt: string | null;
   /** The models its gateway calls may name (names and `prefix*` patterns); empty: every model. */
   allowedModels: readonly string[];
+  /** The API key's own limit level and model rules; null for the bootstrap key, which has none. */
+  limits: { level: LimitLevel; modelLimits: readonly StoredModelLimit[] } | null;
 }
 
 /** 403 `missing_scope` unless the caller holds `scope`. */

@@ -17,6 +17,7 @@ import { VaultError } from '../vault/crypto';
 import { openProviderSecret } from '../vault/virtual-key-secret';
 import { readGatewayRequest, type GatewayRequest } from './gateway-request';
 import { settleWhenDelivered } from './metered-response';
+import { resolveLimitLevels } from './resolve-limit-levels';
 import { resolveVirtualKey } from './resolve-virtual-key';
 import { fetchUpstream, relayUpstreamResponse } from './upstream';
 
@@ -58,12 +59,16 @@ export function gatewayRoutes() {
     assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
     const listed = principal.allowedModels.length + record.allowedModels.length > 0;
     if (listed) assertCallsModelNamed(providerOf(record), record, call.model);
-    // Where the model decides something (a list, a price), the upstream gets that model and no
-    // other: a body naming `model` twice has every copy set to the one Keygate read (the last).
-    if ((listed || record.usageLimits?.type === 'cost') && call.json && call.model !== null && typeof call.body === 'string') {
+    const levels = await resolveLimitLevels(c.env, c.executionCtx, principal, record, call.model);
+    // Where the model decides something (a list, a model rule, a price), the upstream gets that
+    // model and no other: a body naming `model` twice has every copy set to the one Keygate read
+    // (the last).
+    const modelDecides =
+      listed || record.modelLimits.length + (principal.limits?.modelLimits.length ?? 0) > 0 || levels.some((level) => level.usageLimits?.type === 'cost');
+    if (modelDecides && call.json && call.model !== null && typeof call.body === 'string') {
       call.body = withTopLevelField(call.body, call.json, 'model', call.model);
     }
-    const admitted = await admit(c.env, c.executionCtx, record, call, providerOf(record).pricedModel(call.model, record.providerConfig));
+    const admitted = await admit(c.env, c.executionCtx, record, levels, call, providerOf(record).pricedModel(call.model, record.providerConfig));
     try {
       const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
       return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });

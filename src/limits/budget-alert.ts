@@ -8,7 +8,7 @@
 // inside the signed text lets it refuse a replayed delivery (the README suggests 5 minutes).
 
 import { logEvent, networkFailureFields } from '../log';
-import type { VirtualKeyRecord } from '../store/virtual-key-record';
+import type { LimitLevel } from './limit-levels';
 import { hexEncode } from '../vault/encoding';
 import type { BudgetAlert } from './ledger-types';
 
@@ -22,13 +22,14 @@ export async function webhookSignature(secret: string, timestamp: number, body: 
   return `t=${timestamp},v1=${hexEncode(new Uint8Array(mac))}`;
 }
 
-export async function sendBudgetAlert(env: Env, record: VirtualKeyRecord, alert: BudgetAlert): Promise<void> {
+export async function sendBudgetAlert(env: Env, level: LimitLevel, alert: BudgetAlert): Promise<void> {
   const url = env.ALERT_WEBHOOK_URL?.trim();
   if (!url) return;
   const body = JSON.stringify({
     type: 'budget.alert_threshold_crossed',
-    virtual_key: { id: record.id, slug: record.slug, name: record.name, workspace_id: record.workspaceId },
-    usage_limits: { credit_limit: record.usageLimits?.credit_limit, type: record.usageLimits?.type, alert_threshold: alert.threshold },
+    level: level.kind,
+    ...level.subject,
+    usage_limits: { credit_limit: level.usageLimits?.credit_limit, type: level.usageLimits?.type, alert_threshold: alert.threshold },
     spent: alert.spent,
     period_start: alert.period_start,
     at: alert.at,
@@ -38,11 +39,11 @@ export async function sendBudgetAlert(env: Env, record: VirtualKeyRecord, alert:
   if (secret) headers[SIGNATURE_HEADER] = await webhookSignature(secret, Math.floor(Date.now() / 1000), body);
   try {
     const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual' });
-    if (!response.ok) logEvent('warn', 'alert_webhook_failed', { slug: record.slug, status: response.status });
+    if (!response.ok) logEvent('warn', 'alert_webhook_failed', { level: level.name, status: response.status });
   } catch (error) {
     // The host, never the URL (a webhook's path or query often is its token), and not the error's
     // message either, which may quote the URL.
     const { host, kind, errorClass } = networkFailureFields(url, error);
-    logEvent('warn', 'alert_webhook_unreachable', { slug: record.slug, host, kind, errorClass });
+    logEvent('warn', 'alert_webhook_unreachable', { level: level.name, host, kind, errorClass });
   }
 }

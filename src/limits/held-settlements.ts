@@ -1,4 +1,4 @@
-// Settlements wait here, per key, and ride along with the key's next ledger call: a busy key then
+// Settlements wait here, per level (limit-levels.ts), and ride along with the key's next ledger call: a busy key then
 // costs its ledger one call and one durable write per request instead of two, and a write was the
 // ledger's largest cost (docs/benchmarks.md). A key with no next request in SETTLEMENT_DELAY_MS
 // gets its settlements sent on their own.
@@ -15,7 +15,7 @@
 
 import { recordBudgetEvent } from '../audit/budget-events';
 import { failureFields, logEvent } from '../log';
-import type { VirtualKeyRecord } from '../store/virtual-key-record';
+import type { LimitLevel } from './limit-levels';
 import { sendBudgetAlert } from './budget-alert';
 import { ledgerOf } from './ledger-stub';
 import type { BudgetAlert, PendingSettlement } from './ledger-types';
@@ -25,69 +25,69 @@ const MAX_SENDS = 2;
 
 type Context = Pick<ExecutionContext, 'waitUntil'>;
 
-const held = new Map<string, { record: VirtualKeyRecord; entries: PendingSettlement[]; scheduled: boolean }>();
+const held = new Map<string, { level: LimitLevel; entries: PendingSettlement[]; scheduled: boolean }>();
 const sends = new WeakMap<PendingSettlement, number>();
 
-export function sendAlerts(env: Env, context: Context, record: VirtualKeyRecord, alerts: readonly BudgetAlert[] | undefined): void {
+export function sendAlerts(env: Env, context: Context, level: LimitLevel, alerts: readonly BudgetAlert[] | undefined): void {
   for (const alert of alerts ?? []) {
-    context.waitUntil(sendBudgetAlert(env, record, alert));
-    context.waitUntil(recordBudgetEvent(env, record, 'alert', alert));
+    context.waitUntil(sendBudgetAlert(env, level, alert));
+    context.waitUntil(recordBudgetEvent(env, level, 'alert', alert));
   }
 }
 
-function logLost(record: VirtualKeyRecord, count: number, error: unknown): void {
-  logEvent('warn', 'ledger_settle_failed', { slug: record.slug, count, ...failureFields(error) });
+function logLost(level: LimitLevel, count: number, error: unknown): void {
+  logEvent('warn', 'ledger_settle_failed', { level: level.name, count, ...failureFields(error) });
 }
 
 /** Takes the key's held settlements, to send with a ledger call about to be made. */
-export function takeHeldSettlements(record: Pick<VirtualKeyRecord, 'id'>): PendingSettlement[] {
-  const entry = held.get(record.id);
+export function takeHeldSettlements(level: Pick<LimitLevel, 'id'>): PendingSettlement[] {
+  const entry = held.get(level.id);
   if (!entry) return [];
-  held.delete(record.id);
+  held.delete(level.id);
   for (const settlement of entry.entries) sends.set(settlement, (sends.get(settlement) ?? 0) + 1);
   return entry.entries;
 }
 
 /** Holds settlements for the key's next ledger call, and makes sure they go within the delay. */
-export function holdSettlements(env: Env, context: Context, record: VirtualKeyRecord, entries: readonly PendingSettlement[]): void {
-  const entry = held.get(record.id) ?? { record, entries: [], scheduled: false };
-  entry.record = record;
+export function holdSettlements(env: Env, context: Context, level: LimitLevel, entries: readonly PendingSettlement[]): void {
+  const entry = held.get(level.id) ?? { level, entries: [], scheduled: false };
+  entry.level = level;
   entry.entries.push(...entries);
-  held.set(record.id, entry);
+  held.set(level.id, entry);
   if (entry.scheduled) return;
   entry.scheduled = true;
-  context.waitUntil(sendHeldLater(env, context, record));
+  context.waitUntil(sendHeldLater(env, context, level));
 }
 
 /** Sends the key's held settlements, and `extra`, now. */
-export function sendSettlementsNow(env: Env, context: Context, record: VirtualKeyRecord, extra: readonly PendingSettlement[]): void {
-  const entries = [...takeHeldSettlements(record), ...extra];
+export function sendSettlementsNow(env: Env, context: Context, level: LimitLevel, extra: readonly PendingSettlement[]): void {
+  const entries = [...takeHeldSettlements(level), ...extra];
   for (const settlement of extra) sends.set(settlement, 1);
-  context.waitUntil(settleAll(env, context, record, entries));
+  context.waitUntil(settleAll(env, context, level, entries));
 }
 
 /**
  * Gives back settlements whose ledger call failed or did not apply them: held again once, then
  * logged as lost.
  */
-export function returnSettlements(env: Env, context: Context, record: VirtualKeyRecord, entries: readonly PendingSettlement[], error?: unknown): void {
+export function returnSettlements(env: Env, context: Context, level: LimitLevel, entries: readonly PendingSettlement[], error?: unknown): void {
   const retry = entries.filter((settlement) => (sends.get(settlement) ?? 0) < MAX_SENDS);
-  if (retry.length < entries.length) logLost(record, entries.length - retry.length, error);
-  if (retry.length > 0) holdSettlements(env, context, record, retry);
+  if (retry.length < entries.length) logLost(level, entries.length - retry.length, error);
+  if (retry.length > 0) holdSettlements(env, context, level, retry);
 }
 
-async function sendHeldLater(env: Env, context: Context, record: VirtualKeyRecord): Promise<void> {
+async function sendHeldLater(env: Env, context: Context, level: LimitLevel): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, SETTLEMENT_DELAY_MS));
-  const latest = held.get(record.id)?.record ?? record;
-  const entries = takeHeldSettlements(record);
+  const latest = held.get(level.id)?.level ?? level;
+  const entries = takeHeldSettlements(level);
   if (entries.length > 0) await settleAll(env, context, latest, entries); // else a ledger call took them along
 }
 
-async function settleAll(env: Env, context: Context, record: VirtualKeyRecord, entries: PendingSettlement[]): Promise<void> {
+async function settleAll(env: Env, context: Context, level: LimitLevel, entries: PendingSettlement[]): Promise<void> {
   if (entries.length === 0) return;
   try {
-    sendAlerts(env, context, record, await ledgerOf(env, record).settleAll(entries));
+    sendAlerts(env, context, level, await ledgerOf(env, level).settleAll(entries));
   } catch (error) {
-    returnSettlements(env, context, record, entries, error);
+    returnSettlements(env, context, level, entries, error);
   }
 }

@@ -152,7 +152,7 @@ export class KeyLedger extends DurableObject<Env> {
       const held = request.budget ? { unit: this.#state.budget.unit, period: this.#state.budget.periodStart } : {};
       this.#hold(reservationId, { amount: positive(request.budget?.estimate ?? 0), tokens, windows, at: now, ...held });
     }
-    return { admitted: true, reservationId };
+    return { admitted: true, reservationId, at: now };
   }
 
   /**
@@ -189,6 +189,10 @@ export class KeyLedger extends DurableObject<Env> {
       if (this.#state.applied.has(callerSettlement.id)) return null;
       this.#state.applied.set(callerSettlement.id, now);
     }
+    if (callerSettlement.release !== undefined) {
+      this.#takeBack(callerSettlement.reservationId, callerSettlement.release);
+      return null;
+    }
     const settlement = currentSettlement(this.#state.settings, callerSettlement, now);
     const tokens = Math.round(positive(settlement.tokens));
     const amount = positive(settlement.amount);
@@ -217,6 +221,23 @@ export class KeyLedger extends DurableObject<Env> {
       }
     }
     return charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
+  }
+
+  /**
+   * Takes back an admission made at `at` (another level refused the call): its request, and what
+   * its reservation holds, in whichever of its windows are still counted. Nothing is charged.
+   */
+  #takeBack(reservationId: string | null, at: number): void {
+    const reservation = reservationId === null ? undefined : this.#state.reservations.get(reservationId);
+    if (reservation) this.#release(reservationId!, reservation);
+    for (const unit of UNITS) {
+      const start = windowOf(unit, at).start;
+      for (const [kind, amount] of [['requests', 1], ['tokens', reservation?.tokens ?? 0]] as const) {
+        const key = counterKey(kind, unit, start);
+        const count = this.#state.counters.get(key);
+        if (count !== undefined) this.#state.counters.set(key, Math.max(0, count - amount));
+      }
+    }
   }
 
   /** Each rate limit's current window, and the budget's state, for retrieve. */

@@ -2,10 +2,10 @@
 
 import { recordBudgetEvent } from '../audit/budget-events';
 import { invalidRequest, KeygateError, quoted } from '../errors';
-import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { priceOf, type ModelPrice } from '../usage/prices';
 import { holdSettlements, returnSettlements, sendAlerts, sendSettlementsNow, takeHeldSettlements } from './held-settlements';
 import { ledgerOf } from './ledger-stub';
+import type { LevelKind, LimitLevel } from './limit-levels';
 import type { Admission, BudgetAlert, PendingSettlement, WindowState } from './ledger-types';
 import { budgetPeriod, type BudgetPeriod, type StoredUsageLimits } from './usage-limits';
 
@@ -15,46 +15,53 @@ function describeAmount(limits: StoredUsageLimits, amount: number): string {
   return limits.type === 'cost' ? `$${amount.toFixed(4)}` : `${Math.round(amount)} tokens`;
 }
 
-function refusal(record: VirtualKeyRecord, admission: Exclude<Admission, { admitted: true }>): KeygateError {
+const BUDGET_CODES: Record<LevelKind, string> = {
+  workspace: 'workspace_budget_exhausted',
+  api_key: 'api_key_budget_exhausted',
+  virtual_key: 'budget_exhausted',
+  model: 'model_budget_exhausted',
+};
+
+function refusal(level: LimitLevel, admission: Exclude<Admission, { admitted: true }>): KeygateError {
   if (admission.reason === 'rate_limit') {
     const { rule, retryAfterSeconds } = admission;
     return new KeygateError(
       'rate_limited',
       'rate_limit_exceeded',
-      `Virtual key ${record.slug} reached its limit of ${rule.value} ${rule.type} per ${UNIT_NAMES[rule.unit]}; try again in ${retryAfterSeconds} s.`,
+      `${level.name} reached its limit of ${rule.value} ${rule.type} per ${UNIT_NAMES[rule.unit]}; try again in ${retryAfterSeconds} s.`,
       null,
       retryAfterSeconds,
     );
   }
-  const limits = record.usageLimits!;
+  const limits = level.usageLimits!;
   const resets = admission.resetsAt === null ? 'It is a lifetime budget and does not reset' : `It resets at ${new Date(admission.resetsAt).toISOString()}`;
   return new KeygateError(
     'budget_exhausted',
-    'budget_exhausted',
-    `Virtual key ${record.slug} has used its budget of ${describeAmount(limits, admission.limit)} (${describeAmount(limits, admission.spent)} spent). ${resets}; raise usage_limits.credit_limit to continue now.`,
+    BUDGET_CODES[level.kind],
+    `${level.name} has used its budget of ${describeAmount(limits, admission.limit)} (${describeAmount(limits, admission.spent)} spent). ${resets}; raise ${level.field}.credit_limit to continue now.`,
   );
 }
 
 /** The price a cost budget charges `model` at; a model without one is refused, never let through free. */
-export function requiredPrice(record: VirtualKeyRecord, limits: StoredUsageLimits, model: string | null): ModelPrice {
+export function requiredPrice(level: LimitLevel, limits: StoredUsageLimits, model: string | null): ModelPrice {
   const found = model === null ? null : priceOf(model, limits.model_prices);
   if (found) return found;
   // The model is the client's input, quoted twice (and the body repeats the message): bounded.
   const name = JSON.stringify(quoted(model ?? '(none)', 100));
   throw invalidRequest(
     'unknown_model_price',
-    `Virtual key ${record.slug} has a cost budget, and Keygate has no price for model ${name}. Add one with PUT /v1/virtual-keys/${record.slug} and usage_limits.model_prices: {${name}: {"input_per_million": …, "output_per_million": …}} (USD).`,
+    `${level.name} has a cost budget, and Keygate has no price for model ${name}. Add one with PUT ${level.path} and ${level.field}.model_prices: {${name}: {"input_per_million": …, "output_per_million": …}} (USD).`,
     'model',
   );
 }
 
 /** The ledger's own failures (overload, an outage) are the gateway's, not the client's: 503. */
-async function fromLedger<Result>(slug: string, call: () => Promise<Result>): Promise<Result> {
+async function fromLedger<Result>(level: LimitLevel, call: () => Promise<Result>): Promise<Result> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof KeygateError) throw error;
-    throw new KeygateError('unavailable', 'ledger_unavailable', `The limits ledger of virtual key ${slug} could not be reached; try again shortly.`);
+    throw new KeygateError('unavailable', 'ledger_unavailable', `The limits ledger of ${level.name} could not be reached; try again shortly.`);
   }
 }
 
@@ -65,33 +72,64 @@ async function fromLedger<Result>(slug: string, call: () => Promise<Result>): Pr
 export async function admitToLedger(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
-  record: VirtualKeyRecord,
+  level: LimitLevel,
   estimate: { amount: number; tokens: number },
   now: number,
-): Promise<string | null> {
-  const limits = record.usageLimits;
+): Promise<AdmittedAt> {
+  const limits = level.usageLimits;
   const budget = limits ? { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate: estimate.amount } : undefined;
-  const carried = takeHeldSettlements(record);
-  const admission = await fromLedger(record.slug, async () => {
+  const carried = takeHeldSettlements(level);
+  const admission = await fromLedger(level, async () => {
     try {
-      return await ledgerOf(env, record).admit(
-        { revision: record.revision, rateLimits: record.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}) },
+      return await ledgerOf(env, level).admit(
+        { revision: level.revision, rateLimits: level.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}) },
         now,
         carried,
       );
     } catch (error) {
-      returnSettlements(env, context, record, carried, error);
+      returnSettlements(env, context, level, carried, error);
       throw error;
     }
   });
   // A ledger still running older code during a deploy ignores what it does not know.
-  if (carried.length > 0 && admission.applied !== carried.length) returnSettlements(env, context, record, carried);
-  sendAlerts(env, context, record, admission.alerts);
+  if (carried.length > 0 && admission.applied !== carried.length) returnSettlements(env, context, level, carried);
+  sendAlerts(env, context, level, admission.alerts);
   if (!admission.admitted && admission.reason === 'budget' && admission.firstExhausted) {
-    context.waitUntil(recordBudgetEvent(env, record, 'exhausted', { credit_limit: admission.limit, spent: admission.spent }));
+    context.waitUntil(recordBudgetEvent(env, level, 'exhausted', { credit_limit: admission.limit, spent: admission.spent }));
   }
-  if (!admission.admitted) throw refusal(record, admission);
-  return admission.reservationId;
+  if (!admission.admitted) throw refusal(level, admission);
+  return { level, reservationId: admission.reservationId, at: admission.at ?? now };
+}
+
+/** One level's admission of a call: what to settle, or to release if another level refuses. */
+export interface AdmittedAt {
+  level: LimitLevel;
+  reservationId: string | null;
+  /** The ledger's time of the admission: a release takes the request back from that window. */
+  at: number;
+}
+
+/**
+ * Admits a call at every level, asked at once. If any refuses (or can't be reached), the levels
+ * that admitted it are released at once (its request and reservation taken back), and the first
+ * refusal in level order is thrown: the workspace's before the API key's, the virtual key's and
+ * its model rules'.
+ */
+export async function admitAtEveryLevel(
+  env: Env,
+  context: Pick<ExecutionContext, 'waitUntil'>,
+  asks: readonly { level: LimitLevel; estimate: { amount: number; tokens: number } }[],
+  now: number,
+): Promise<AdmittedAt[]> {
+  const answers = await Promise.allSettled(asks.map(({ level, estimate }) => admitToLedger(env, context, level, estimate, now)));
+  const refused = answers.find((answer) => answer.status === 'rejected');
+  const admitted = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
+  if (!refused) return admitted;
+  for (const { level, reservationId, at } of admitted) {
+    const release = { id: crypto.randomUUID(), revision: level.revision, reservationId, tokens: 0, amount: 0, release: at };
+    sendSettlementsNow(env, context, level, [{ settlement: release, now }]);
+  }
+  throw refused.reason;
 }
 
 /**
@@ -101,30 +139,30 @@ export async function admitToLedger(
 export function settleInLedger(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
-  record: VirtualKeyRecord,
+  level: LimitLevel,
   settlement: { reservationId: string | null; tokens: number; amount: number },
   now: number,
   usedMoreThanReserved: boolean,
 ): void {
-  const limits = record.usageLimits;
+  const limits = level.usageLimits;
   const budget = limits
     ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
     : undefined;
-  const entry: PendingSettlement = { settlement: { id: crypto.randomUUID(), revision: record.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
-  if (usedMoreThanReserved) sendSettlementsNow(env, context, record, [entry]);
-  else holdSettlements(env, context, record, [entry]);
+  const entry: PendingSettlement = { settlement: { id: crypto.randomUUID(), revision: level.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
+  if (usedMoreThanReserved) sendSettlementsNow(env, context, level, [entry]);
+  else holdSettlements(env, context, level, [entry]);
 }
 
-/** Pushes a key's limits to its ledger, which then corrects Workers still holding an older record. */
-export async function configureLedger(env: Env, record: VirtualKeyRecord): Promise<void> {
-  await fromLedger(record.slug, () =>
-    ledgerOf(env, record).configure({ revision: record.revision, rateLimits: record.rateLimits, usageLimits: record.usageLimits }),
+/** Pushes a key's limits to its ledger, which then corrects Workers still holding an older level. */
+export async function configureLedger(env: Env, level: LimitLevel): Promise<void> {
+  await fromLedger(level, () =>
+    ledgerOf(env, level).configure({ revision: level.revision, rateLimits: level.rateLimits, usageLimits: level.usageLimits }),
   );
 }
 
 /** `reset_usage`: the key's budget starts its current period afresh. 503 when the ledger can't be reached. */
-export async function resetLedgerUsage(env: Env, record: VirtualKeyRecord): Promise<void> {
-  await fromLedger(record.slug, () => ledgerOf(env, record).resetUsage());
+export async function resetLedgerUsage(env: Env, level: LimitLevel): Promise<void> {
+  await fromLedger(level, () => ledgerOf(env, level).resetUsage());
 }
 
 export interface LimitsState {
@@ -133,20 +171,20 @@ export interface LimitsState {
 }
 
 /** The live state of a key's limits, for retrieve; settlements this isolate holds go first. */
-export async function limitsState(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, record: VirtualKeyRecord, now: number = Date.now()): Promise<LimitsState> {
-  if (record.rateLimits.length === 0 && !record.usageLimits) return { windows: [], budget: null };
-  const period = record.usageLimits ? budgetPeriod(record.usageLimits, now) : null;
-  const budget = record.usageLimits && period ? { unit: record.usageLimits.type, period } : null;
-  const carried = takeHeldSettlements(record);
-  const state = await fromLedger(record.slug, async () => {
+export async function limitsState(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, level: LimitLevel, now: number = Date.now()): Promise<LimitsState> {
+  if (level.rateLimits.length === 0 && !level.usageLimits) return { windows: [], budget: null };
+  const period = level.usageLimits ? budgetPeriod(level.usageLimits, now) : null;
+  const budget = level.usageLimits && period ? { unit: level.usageLimits.type, period } : null;
+  const carried = takeHeldSettlements(level);
+  const state = await fromLedger(level, async () => {
     try {
-      return await ledgerOf(env, record).state(record.rateLimits, budget, now, carried);
+      return await ledgerOf(env, level).state(level.rateLimits, budget, now, carried);
     } catch (error) {
-      returnSettlements(env, context, record, carried, error);
+      returnSettlements(env, context, level, carried, error);
       throw error;
     }
   });
-  if (carried.length > 0 && state.applied !== carried.length) returnSettlements(env, context, record, carried);
-  sendAlerts(env, context, record, state.raised);
+  if (carried.length > 0 && state.applied !== carried.length) returnSettlements(env, context, level, carried);
+  sendAlerts(env, context, level, state.raised);
   return { windows: state.windows, budget: period ? { spent: state.spent, reserved: state.reserved, period, alerts: state.alerts } : null };
 }

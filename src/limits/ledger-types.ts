@@ -43,7 +43,7 @@ export interface AdmissionRequest {
 }
 
 export type Admission =
-  | { admitted: true; reservationId: string | null }
+  | { admitted: true; reservationId: string | null; at?: number }
   | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
   | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null; firstExhausted?: true };
 
@@ -56,6 +56,11 @@ export interface Settlement {
   /** In the budget's unit. */
   amount: number;
   budget?: { unit: BudgetUnit; period: BudgetPeriod; alertThreshold?: number };
+  /**
+   * Set when the call was refused at another level: the admission made at this time (the
+   * ledger's) is taken back, its request and reservation, and nothing is charged.
+   */
+  release?: number;
 }
 
 /** A settlement a Worker held back to send with the key's next ledger call, with its own time. */

@@ -3,6 +3,7 @@
 
 import * as z from 'zod/mini';
 import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
+import { NO_LIMITS, StoredLimitsSchema } from '../limits/limit-levels';
 
 export const MetadataSchema = z.record(z.string(), z.string());
 export const DefaultsSchema = z.object({ metadata: z.optional(MetadataSchema) });
@@ -20,6 +21,8 @@ export const ApiKeyRecordSchema = z.object({
   defaults: DefaultsSchema,
   // Defaulted: a record cached before allow-lists existed has none.
   allowedModels: z._default(z.array(z.string()), []),
+  // Defaulted, as allowedModels: for records cached before limits at every level.
+  limits: z._default(StoredLimitsSchema, NO_LIMITS),
   maskedKey: z.string(),
   expiresAt: z.nullable(z.string()),
   lastUsedAt: z.nullable(z.string()),
@@ -48,6 +51,7 @@ const ApiKeyRowSchema = z.object({
   scopes: z.string(),
   defaults: z.string(),
   allowed_models: z.string(),
+  limits: z.string(),
   masked_key: z.string(),
   expires_at: z.nullable(z.string()),
   last_used_at: z.nullable(z.string()),
@@ -71,6 +75,7 @@ export function apiKeyFromRow(row: unknown): ApiKeyRecord {
     scopes: JSON.parse(parsed.scopes),
     defaults: JSON.parse(parsed.defaults),
     allowedModels: JSON.parse(parsed.allowed_models),
+    limits: JSON.parse(parsed.limits),
     maskedKey: parsed.masked_key,
     expiresAt: parsed.expires_at,
     lastUsedAt: parsed.last_used_at,

@@ -24,6 +24,7 @@ export async function insertApiKey(db: D1Database, record: ApiKeyRecord, digest:
     JSON.stringify(record.scopes),
     JSON.stringify(record.defaults),
     JSON.stringify(record.allowedModels),
+    JSON.stringify(record.limits),
     record.maskedKey,
     record.expiresAt,
     record.lastUsedAt,
@@ -82,16 +83,16 @@ export function listApiKeys(db: D1Database, filter: ApiKeyFilter, page: Page): P
 }
 
 /** Fields an update may change. Type, workspace and user never change. */
-export type ApiKeyChanges = Pick<ApiKeyRecord, 'name' | 'description' | 'scopes' | 'defaults' | 'allowedModels' | 'expiresAt' | 'updatedAt'>;
+export type ApiKeyChanges = Pick<ApiKeyRecord, 'name' | 'description' | 'scopes' | 'defaults' | 'allowedModels' | 'limits' | 'expiresAt' | 'updatedAt'>;
 
 /** Writes the change if the row is still at the revision read; false when it is not. */
 export async function updateApiKey(db: D1Database, id: string, readRevision: number, changes: ApiKeyChanges, auditRecord?: D1PreparedStatement): Promise<boolean> {
   const update = db
     .prepare(
-      `UPDATE api_keys SET name = ?3, description = ?4, scopes = ?5, defaults = ?6, expires_at = ?7, last_updated_at = ?8, allowed_models = ?9,
+      `UPDATE api_keys SET name = ?3, description = ?4, scopes = ?5, defaults = ?6, expires_at = ?7, last_updated_at = ?8, allowed_models = ?9, limits = ?10,
          revision = revision + 1 WHERE id = ?1 AND revision = ?2`,
     )
-    .bind(id, readRevision, changes.name, changes.description, JSON.stringify(changes.scopes), JSON.stringify(changes.defaults), changes.expiresAt, changes.updatedAt, JSON.stringify(changes.allowedModels));
+    .bind(id, readRevision, changes.name, changes.description, JSON.stringify(changes.scopes), JSON.stringify(changes.defaults), changes.expiresAt, changes.updatedAt, JSON.stringify(changes.allowedModels), JSON.stringify(changes.limits));
   return (await runWithRecord(db, update, auditRecord)).meta.changes > 0;
 }
 

@@ -5,4 +5,5 @@ export const kvKeys = {
   virtualKeyBySlug: (slug: string) => `vk:v1:slug:${slug}`,
   /** By the SHA-256 hex of one credential: the key itself is never known to storage. */
   apiKeyByDigest: (digest: string) => `ak:v1:digest:${digest}`,
+  workspaceById: (id: string) => `ws:v1:id:${id}`,
 } as const;

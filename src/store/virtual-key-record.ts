@@ -4,6 +4,7 @@
 import * as z from 'zod/mini';
 import { RateLimitRuleSchema } from '../limits/rate-limit-rules';
 import { StoredUsageLimitsSchema } from '../limits/usage-limits';
+import { StoredModelLimitSchema } from '../limits/limit-levels';
 
 export const VIRTUAL_KEY_STATUSES = ['active', 'disabled'] as const;
 export type VirtualKeyStatus = (typeof VIRTUAL_KEY_STATUSES)[number];
@@ -25,6 +26,7 @@ export const VirtualKeyRecordSchema = z.object({
   usageLimits: z.nullable(StoredUsageLimitsSchema),
   // Defaulted: a record cached before allow-lists existed has none.
   allowedModels: z._default(z.array(z.string()), []),
+  modelLimits: z._default(z.array(StoredModelLimitSchema), []),
   revision: z.int().check(z.minimum(1)),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -49,6 +51,7 @@ const VirtualKeyRowSchema = z.object({
   rate_limits: z.string(),
   usage_limits: z.nullable(z.string()),
   allowed_models: z.string(),
+  model_limits: z.string(),
   revision: z.int(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -72,6 +75,7 @@ export function recordFromRow(row: unknown): VirtualKeyRecord {
     rateLimits: JSON.parse(parsed.rate_limits),
     usageLimits: parsed.usage_limits === null ? null : JSON.parse(parsed.usage_limits),
     allowedModels: JSON.parse(parsed.allowed_models),
+    modelLimits: JSON.parse(parsed.model_limits),
     revision: parsed.revision,
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,

@@ -18,6 +18,7 @@ const CHANGEABLE_COLUMNS = [
   'rate_limits',
   'usage_limits',
   'allowed_models',
+  'model_limits',
   'updated_at',
 ] as const;
 
@@ -34,6 +35,7 @@ function changeableValues(changes: VirtualKeyChanges): Array<string | null> {
     JSON.stringify(changes.rateLimits),
     changes.usageLimits === null ? null : JSON.stringify(changes.usageLimits),
     JSON.stringify(changes.allowedModels),
+    JSON.stringify(changes.modelLimits),
     changes.updatedAt,
   ];
 }
@@ -74,6 +76,7 @@ export interface VirtualKeyChanges {
   rateLimits: VirtualKeyRecord['rateLimits'];
   usageLimits: VirtualKeyRecord['usageLimits'];
   allowedModels: string[];
+  modelLimits: VirtualKeyRecord['modelLimits'];
   updatedAt: string;
 }
 

@@ -7,8 +7,8 @@ import { WORKSPACE_COLUMNS, workspaceFromRow, type WorkspaceRecord } from './wor
 /** Inserts the workspace; false when its id is taken (the caller draws another). */
 export async function insertWorkspace(db: D1Database, record: WorkspaceRecord, auditRecord?: D1PreparedStatement): Promise<boolean> {
   const insert = db
-    .prepare(`INSERT INTO workspaces (${WORKSPACE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING`)
-    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), record.revision, record.createdAt, record.updatedAt);
+    .prepare(`INSERT INTO workspaces (${WORKSPACE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING`)
+    .bind(record.id, record.name, record.description, JSON.stringify(record.defaults), JSON.stringify(record.limits), record.revision, record.createdAt, record.updatedAt);
   return (await runWithRecord(db, insert, auditRecord)).meta.changes > 0;
 }
 
@@ -36,9 +36,9 @@ export function listWorkspaces(db: D1Database, filter: WorkspaceFilter, page: Pa
 export async function updateWorkspace(db: D1Database, record: WorkspaceRecord, auditRecord?: D1PreparedStatement): Promise<boolean> {
   const update = db
     .prepare(
-      'UPDATE workspaces SET name = ?3, description = ?4, defaults = ?5, last_updated_at = ?6, revision = revision + 1 WHERE id = ?1 AND revision = ?2',
+      'UPDATE workspaces SET name = ?3, description = ?4, defaults = ?5, last_updated_at = ?6, limits = ?7, revision = revision + 1 WHERE id = ?1 AND revision = ?2',
     )
-    .bind(record.id, record.revision, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt);
+    .bind(record.id, record.revision, record.name, record.description, JSON.stringify(record.defaults), record.updatedAt, JSON.stringify(record.limits));
   return (await runWithRecord(db, update, auditRecord)).meta.changes > 0;
 }
 

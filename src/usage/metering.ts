@@ -3,7 +3,8 @@
 // usage history. Both writes happen after the response (waitUntil); the request path only waits
 // for admission, and only on a key that has limits.
 
-import { admitToLedger, requiredPrice, settleInLedger } from '../limits/ledger-client';
+import { admitAtEveryLevel, requiredPrice, settleInLedger, type AdmittedAt } from '../limits/ledger-client';
+import { hasLimits, type LimitLevel } from '../limits/limit-levels';
 import { CHARACTERS_PER_TOKEN, estimateUsage } from '../limits/estimate';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { errorStatus, KeygateError } from '../errors';
@@ -44,26 +45,25 @@ function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
 }
 
 /**
- * Admits a call against the key's limits, or throws the refusal (which is recorded too): 429 or
- * 412 from the ledger, 400 for a model a cost budget has no price for, 415 for a body that a key
- * counting tokens or cost cannot read.
+ * Admits a call at every level of `levels` that has limits (limit-levels.ts), or throws the
+ * refusal (which is recorded too): 429 or 412 from a ledger, 400 for a model a cost budget has no
+ * price for, 415 for a body that a level counting tokens or cost cannot read.
  */
 export async function admit(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
   record: VirtualKeyRecord,
+  levels: readonly LimitLevel[],
   call: { path: string; json: Record<string, unknown> | null; uncountableBody: boolean },
   pricedModel: string | null,
 ): Promise<AdmittedCall> {
   const startedAt = Date.now();
-  const limits = record.usageLimits;
   const generation = isGeneration(call);
   // Walking a long prompt costs time on every call, and most calls never need the estimate: only
-  // admission to a limited key does, or a call whose answer reports no usage. So it is made once,
-  // when first needed.
+  // admission to a limited level does, or a call whose answer reports no usage. So it is made
+  // once, when first needed.
   let madeEstimate: Usage | null = null;
   const estimate = (): Usage => (madeEstimate ??= generation ? estimateUsage(call.path, call.json) : NO_USAGE);
-  const limited = record.rateLimits.length > 0 || limits !== null;
 
   const writeEvent = (charged: Usage, status: number, estimated: boolean, costUsd: number | null) => {
     const now = Date.now();
@@ -84,30 +84,35 @@ export async function admit(
     recordUsageEvent(env.DB, context, event);
   };
 
-  let reservationId: string | null = null;
-  let reservedAmount = 0;
-  let budgetPrice: ModelPrice | null = null;
+  // Each limited level charges in its own unit: tokens, or USD at its own prices.
+  let charges: { level: LimitLevel; price: ModelPrice | null; reserved: number }[] = [];
+  let admitted: AdmittedAt[] = [];
   try {
-    if (call.uncountableBody && (limits !== null || record.rateLimits.some((rule) => rule.type === 'tokens'))) {
+    const limited = levels.filter(hasLimits);
+    const countsUsage = (level: LimitLevel) => level.usageLimits !== null || level.rateLimits.some((rule) => rule.type === 'tokens');
+    const counting = limited.find(countsUsage);
+    if (call.uncountableBody && counting) {
       throw new KeygateError(
         'unsupported_media_type',
         'unsupported_media_type',
-        `Virtual key ${record.slug} counts tokens or cost: send a JSON object, or multipart/form-data to an upload path (files, audio, image edits).`,
+        `${counting.name} counts tokens or cost: send a JSON object, or multipart/form-data to an upload path (files, audio, image edits).`,
       );
     }
-    budgetPrice = limits?.type === 'cost' && generation ? requiredPrice(record, limits, pricedModel) : null;
-    if (limited) {
-      reservedAmount = budgetPrice ? costOf(estimate(), budgetPrice) : estimate().totalTokens;
-      reservationId = await admitToLedger(env, context, record, { amount: reservedAmount, tokens: estimate().totalTokens }, startedAt);
+    charges = limited.map((level) => {
+      const price = level.usageLimits?.type === 'cost' && generation ? requiredPrice(level, level.usageLimits, pricedModel) : null;
+      return { level, price, reserved: price ? costOf(estimate(), price) : estimate().totalTokens };
+    });
+    if (charges.length > 0) {
+      const asks = charges.map(({ level, reserved }) => ({ level, estimate: { amount: reserved, tokens: estimate().totalTokens } }));
+      admitted = await admitAtEveryLevel(env, context, asks, startedAt);
     }
   } catch (error) {
     // A refused call is history too: the analytics will want to see what was refused.
     writeEvent(NO_USAGE, error instanceof KeygateError ? errorStatus(error) : 500, false, null);
     throw error;
   }
-  const listPrice = budgetPrice ?? (pricedModel === null || !generation ? null : priceOf(pricedModel, limits?.model_prices));
-  // What a usage costs in the budget's unit: USD for a cost budget, tokens otherwise.
-  const budgetAmount = (usage: Usage) => (limits?.type === 'cost' ? (budgetPrice ? costOf(usage, budgetPrice) : 0) : usage.totalTokens);
+  const own = levels.find((level) => level.kind === 'virtual_key')?.usageLimits;
+  const listPrice = pricedModel === null || !generation ? null : priceOf(pricedModel, own?.model_prices);
 
   let reported: Usage | null = null;
   let settled = false;
@@ -121,11 +126,13 @@ export async function admit(
       const answered = status < 400 || status === CLIENT_CLOSED_REQUEST;
       const isEstimate = reported === null && answered && generation;
       const charged = reported ?? (isEstimate ? (stream ? streamedEstimate(estimate(), stream.streamedCharacters) : estimate()) : NO_USAGE);
-      if (limited) {
-        const amount = budgetAmount(charged);
-        const usedMoreThanReserved = charged.totalTokens > estimate().totalTokens || amount > reservedAmount;
-        settleInLedger(env, context, record, { reservationId, tokens: charged.totalTokens, amount }, Date.now(), usedMoreThanReserved);
-      }
+      const now = Date.now();
+      charges.forEach(({ level, price, reserved }, index) => {
+        // What a usage costs in the level's unit: USD for a cost budget, tokens otherwise.
+        const amount = level.usageLimits?.type === 'cost' ? (price ? costOf(charged, price) : 0) : charged.totalTokens;
+        const usedMoreThanReserved = charged.totalTokens > estimate().totalTokens || amount > reserved;
+        settleInLedger(env, context, level, { reservationId: admitted[index]!.reservationId, tokens: charged.totalTokens, amount }, now, usedMoreThanReserved);
+      });
       writeEvent(charged, status, isEstimate, listPrice ? costOf(charged, listPrice) : null);
     },
   };

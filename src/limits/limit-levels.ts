@@ -1,0 +1,126 @@
+// The levels a gateway call is limited at: its workspace, its API key, its virtual key, and every
+// model rule (`model_limits`) of either key that its model matches. Each level with limits has a
+// ledger of its own (key-ledger.ts); a call is admitted only if every one of them admits it.
+
+import * as z from 'zod/mini';
+import { modelAllowed } from './model-allow-list';
+import { RateLimitRuleSchema, type RateLimitRule } from './rate-limit-rules';
+import { StoredUsageLimitsSchema, type StoredUsageLimits } from './usage-limits';
+
+export type LevelKind = 'workspace' | 'api_key' | 'virtual_key' | 'model';
+
+/** Limits as stored for one holder; a model rule adds the models it binds. */
+const limitsShape = {
+  rateLimits: z._default(z.array(RateLimitRuleSchema), []),
+  usageLimits: z._default(z.nullable(StoredUsageLimitsSchema), null),
+};
+export const StoredModelLimitSchema = z.object({ models: z.array(z.string()), ...limitsShape });
+export type StoredModelLimit = z.infer<typeof StoredModelLimitSchema>;
+
+/** What a workspace or an API key stores in its `limits` column; `{}` (no limits) parses too. */
+export const StoredLimitsSchema = z.object({ ...limitsShape, modelLimits: z._default(z.array(StoredModelLimitSchema), []) });
+export type StoredLimits = z.infer<typeof StoredLimitsSchema>;
+
+export const NO_LIMITS: StoredLimits = { rateLimits: [], usageLimits: null, modelLimits: [] };
+
+export interface LimitLevel {
+  kind: LevelKind;
+  /** Names the level's ledger Durable Object, and keys the settlements held for it. */
+  id: string;
+  /** How answers, logs and audit records name it: "Workspace ws-1", "Virtual key prod-openai". */
+  name: string;
+  /** The admin path where its limits are changed. */
+  path: string;
+  /** The field holding its budget, for messages: `usage_limits`, `model_limits[0].usage_limits`. */
+  field: string;
+  workspaceId: string | null;
+  revision: number;
+  rateLimits: RateLimitRule[];
+  usageLimits: StoredUsageLimits | null;
+  /** What a budget alert's webhook says the level is. */
+  subject: Record<string, unknown>;
+}
+
+export function hasLimits(level: { rateLimits: readonly unknown[]; usageLimits: unknown }): boolean {
+  return level.rateLimits.length > 0 || level.usageLimits !== null;
+}
+
+/**
+ * The model rules of `owner` that bind `model`: one level each, with its own ledger. A rule is
+ * named by its models, so editing a rule's list starts a fresh ledger for it.
+ */
+export function modelLevels(owner: LimitLevel, modelLimits: readonly StoredModelLimit[], model: string | null): LimitLevel[] {
+  return modelLimits.flatMap((rule, index) =>
+    model !== null && modelAllowed(rule.models, model) ? [modelLevel(owner, rule, index)] : [],
+  );
+}
+
+export function modelLevel(owner: LimitLevel, rule: StoredModelLimit, index: number): LimitLevel {
+  return {
+    ...owner,
+    kind: 'model',
+    id: `${owner.id}/model:${rule.models.join(',')}`,
+    name: `The model rule ${rule.models.join(', ').slice(0, 200)} of ${owner.name.replace(/^\w/, (first) => first.toLowerCase())}`,
+    field: `model_limits[${index}].usage_limits`,
+    rateLimits: rule.rateLimits,
+    usageLimits: rule.usageLimits,
+    subject: { ...owner.subject, model_rule: { models: rule.models } },
+  };
+}
+
+export function virtualKeyLevel(record: {
+  id: string;
+  slug: string;
+  name: string;
+  workspaceId: string;
+  revision: number;
+  rateLimits: RateLimitRule[];
+  usageLimits: StoredUsageLimits | null;
+}): LimitLevel {
+  const { id, slug, name, workspaceId, revision, rateLimits, usageLimits } = record;
+  // Named by the key's id, as the first ledgers were: nothing a key can change moves its ledger.
+  return {
+    kind: 'virtual_key',
+    id,
+    name: `Virtual key ${slug}`,
+    path: `/v1/virtual-keys/${slug}`,
+    field: 'usage_limits',
+    workspaceId,
+    revision,
+    rateLimits,
+    usageLimits,
+    subject: { virtual_key: { id, slug, name, workspace_id: workspaceId } },
+  };
+}
+
+export function apiKeyLevel(key: { id: string; name: string; workspaceId: string | null; revision: number; limits: StoredLimits }): LimitLevel {
+  const { id, name, workspaceId, revision, limits } = key;
+  return {
+    kind: 'api_key',
+    id: `api_key:${id}`,
+    name: `API key ${id}`,
+    path: `/v1/api-keys/${id}`,
+    field: 'usage_limits',
+    workspaceId,
+    revision,
+    rateLimits: limits.rateLimits,
+    usageLimits: limits.usageLimits,
+    subject: { api_key: { id, name, workspace_id: workspaceId } },
+  };
+}
+
+export function workspaceLevel(workspace: { id: string; name: string; revision: number; limits: StoredLimits }): LimitLevel {
+  const { id, name, revision, limits } = workspace;
+  return {
+    kind: 'workspace',
+    id: `workspace:${id}`,
+    name: `Workspace ${id}`,
+    path: `/v1/admin/workspaces/${id}`,
+    field: 'usage_limits',
+    workspaceId: id,
+    revision,
+    rateLimits: limits.rateLimits,
+    usageLimits: limits.usageLimits,
+    subject: { workspace: { id, name } },
+  };
+}
