@@ -60,7 +60,7 @@ export function modelLevel(owner: LimitLevel, rule: StoredModelLimit, index: num
     ...owner,
     kind: 'model',
     id: `${owner.id}/model:${rule.models.join(',')}`,
-    name: `The model rule ${rule.models.join(', ').slice(0, 200)} of ${owner.name.replace(/^\w/, (first) => first.toLowerCase())}`,
+    name: `The model rule ${rule.models.join(', ').slice(0, 200)} of ${owner.name.replace('Virtual', 'virtual')}`,
     field: `model_limits[${index}].usage_limits`,
     rateLimits: rule.rateLimits,
     usageLimits: rule.usageLimits,
