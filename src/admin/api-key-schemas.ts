@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
 import { acceptingBothSpellings } from '../schemas/field-names';
-import { keyLimitFields, KeyLimitsView, resetUsageField } from './limit-schemas';
+import { keyLimitFields, keyLimitViewFields, resetUsageField } from './limit-schemas';
 import { DefaultsInput, DefaultsView, description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
 /** Portkey's transition minimum (30 minutes), and a ceiling so an old key can't live on for years. */
@@ -44,7 +44,7 @@ export const CreateApiKeyBody = acceptingBothSpellings(
     scopes,
     expires_at: z.nullish(futureTimestamp),
     defaults: z.nullish(DefaultsInput),
-    ...keyLimitFields,
+    ...keyLimitFields(),
     ...identityFields,
   }),
 );
@@ -57,8 +57,8 @@ export const UpdateApiKeyBody = acceptingBothSpellings(
     scopes: z.optional(scopes),
     expires_at: z.nullish(futureTimestamp),
     defaults: z.nullish(DefaultsInput),
-    ...keyLimitFields,
-    ...resetUsageField,
+    ...keyLimitFields(),
+    ...resetUsageField(),
     workspace_id: z.nullish(shortString),
     user_id: z.nullish(shortString),
     ...identityFields,
@@ -99,7 +99,7 @@ export const ApiKeyObject = z.object({
   scopes: z.array(z.string()),
   status: z.enum(['active', 'expired']),
   defaults: DefaultsView,
-  ...KeyLimitsView.shape,
+  ...keyLimitViewFields(),
   created_at: z.string(),
   last_updated_at: z.string(),
   expires_at: z.nullable(z.string()),

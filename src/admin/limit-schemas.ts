@@ -6,16 +6,19 @@ import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-r
 import { UsageLimitsSchema } from '../limits/usage-limits';
 import { allowedModelsField, modelPattern } from './shared-schemas';
 
+// Factories: each object gets its own field schemas, so the OpenAPI document can describe each
+// field where it is used (openapi-docs.ts).
+
 /** On create and update; an update without a field keeps what is stored. */
-export const limitFields = {
+export const limitFields = () => ({
   rate_limits: z.optional(RateLimitListSchema),
   usage_limits: z.nullish(UsageLimitsSchema),
-};
+});
 
 const ModelLimitInput = z
   .strictObject({
     models: z.array(modelPattern).check(z.minLength(1, 'must name at least one model'), z.maxLength(20)),
-    ...limitFields,
+    ...limitFields(),
   })
   .check(z.refine((rule) => (rule.rate_limits?.length ?? 0) > 0 || Boolean(rule.usage_limits), 'must set rate_limits or usage_limits'));
 
@@ -33,10 +36,10 @@ export const modelLimitsField = () =>
 export type ModelLimitsInput = z.infer<ReturnType<typeof modelLimitsField>>;
 
 /** Update only: every budget of the holder (its model rules' too) starts its current period afresh. */
-export const resetUsageField = { reset_usage: z.optional(z.boolean()) };
+export const resetUsageField = () => ({ reset_usage: z.optional(z.boolean()) });
 
 /** The key fields: limits, the allow-list, and model rules. */
-export const keyLimitFields = { ...limitFields, allowed_models: allowedModelsField(), model_limits: modelLimitsField() };
+export const keyLimitFields = () => ({ ...limitFields(), allowed_models: allowedModelsField(), model_limits: modelLimitsField() });
 
 const UsageLimitsView = z.object({
   credit_limit: z.number(),
@@ -61,16 +64,14 @@ const RateLimitWindow = z.object({
 });
 
 /** As shown: the settings, and on a single read their live state from the ledger. */
-const limitViewFields = {
+export const limitViewFields = () => ({
   rate_limits: z.array(RateLimitRuleSchema),
   usage_limits: z.nullable(UsageLimitsView),
   rate_limit_windows: z.optional(z.array(RateLimitWindow)),
-};
+});
 
-export const LimitsView = z.object(limitViewFields);
-
-export const KeyLimitsView = z.object({
-  ...limitViewFields,
+export const keyLimitViewFields = () => ({
+  ...limitViewFields(),
   allowed_models: z.array(z.string()),
-  model_limits: z.array(z.object({ models: z.array(z.string()), ...limitViewFields })),
+  model_limits: z.array(z.object({ models: z.array(z.string()), ...limitViewFields() })),
 });

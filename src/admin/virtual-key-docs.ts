@@ -18,6 +18,7 @@ export const virtualKeyDocs: DocEntry[] = [
     workspace_id: 'A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.',
     rate_limits: 'Counted per virtual key in its ledger; [] for none.',
     usage_limits: 'A budget, counted in the key’s ledger.',
+    model_limits: 'Per-model rules: {models: [names or prefix* patterns], rate_limits?, usage_limits?}, each with a ledger of its own. A call for a model a rule names is admitted only if that rule admits it too (412 model_budget_exhausted, 429 naming the rule); a model several rules name is bound by all of them.',
     allowed_models:
       'Model names and prefix* patterns (gpt-4o*) this key may call; left out or []: every model. A call for another model gets 412 model_not_allowed.',
   }),
@@ -27,7 +28,8 @@ export const virtualKeyDocs: DocEntry[] = [
     rate_limits: 'Replaces the list; [] removes every limit.',
     usage_limits: 'Replaces the budget; null removes it.',
     allowed_models: 'Replaces the list; null or [] allows every model.',
-    reset_usage: 'true: the budget starts its current period afresh (spent 0), so an exhausted key is active again.',
+    model_limits: 'Replaces every rule; null or [] removes them. A rule whose models are unchanged keeps what it has spent.',
+    reset_usage: 'true: the budget, and each model rule’s, starts its current period afresh (spent 0), so an exhausted key is active again.',
   }),
   ...fields(SlugParams, { slug: { example: 'openai-prod-3kq7m2x9a4b5c6d7' } }),
   ...fields(ListQuery, { workspace_id: 'Only this workspace’s keys; a workspace key sees its own only.' }),
@@ -36,6 +38,7 @@ export const virtualKeyDocs: DocEntry[] = [
     usage_limits: 'The budget; on retrieve also what is spent and when it resets.',
     rate_limit_windows: 'On retrieve: each rate limit’s current window.',
     allowed_models: 'The models this key may call; [] for every model.',
+    model_limits: 'The model rules; on retrieve each with the live state of its ledger.',
   }),
   ...fields(UsageLimitsSchema, { model_prices: 'USD per million tokens by model, overriding Keygate’s price table for this key.' }),
 

@@ -4,7 +4,7 @@
 
 import * as z from 'zod/mini';
 import { PROVIDERS } from '../providers/registry';
-import { keyLimitFields, KeyLimitsView, resetUsageField } from './limit-schemas';
+import { keyLimitFields, keyLimitViewFields, resetUsageField } from './limit-schemas';
 import { wholeNumber } from '../schemas/checks';
 import { acceptingBothSpellings } from '../schemas/field-names';
 import { description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
@@ -17,7 +17,7 @@ const commonCreateFields = {
   note,
   expires_at: z.nullish(futureTimestamp),
   workspace_id: workspaceIdField(),
-  ...keyLimitFields,
+  ...keyLimitFields(),
 };
 
 const createVariants = PROVIDERS.map((provider) =>
@@ -44,8 +44,8 @@ export const commonUpdateFields = {
   note,
   expires_at: z.nullish(futureTimestamp),
   status: z.optional(z.enum(['active', 'disabled'])),
-  ...keyLimitFields,
-  ...resetUsageField,
+  ...keyLimitFields(),
+  ...resetUsageField(),
 };
 
 export const UpdateVirtualKeyBody = acceptingBothSpellings(z.strictObject({ ...commonUpdateFields, ...providerUpdateFields }));
@@ -74,7 +74,7 @@ export const VirtualKeyObject = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   model_config: z.record(z.string(), z.unknown()),
-  ...KeyLimitsView.shape,
+  ...keyLimitViewFields(),
 });
 
 export const VirtualKeyList = z.object({ object: z.literal('list'), total: wholeNumber(), data: z.array(VirtualKeyObject) });

@@ -2,22 +2,22 @@
 // and the OpenAPI document. What the fields mean is in workspace-docs.ts, out of the Worker's bundle.
 
 import * as z from 'zod/mini';
-import { limitFields, LimitsView, resetUsageField } from './limit-schemas';
+import { limitFields, limitViewFields, resetUsageField } from './limit-schemas';
 import { DefaultsInput, DefaultsView, description, pageFields, resourceName } from './shared-schemas';
 
 export const CreateWorkspaceBody = z.strictObject({
   name: resourceName(),
   description,
   defaults: z.nullish(DefaultsInput),
-  ...limitFields,
+  ...limitFields(),
 });
 
 export const UpdateWorkspaceBody = z.strictObject({
   name: z.optional(resourceName()),
   description,
   defaults: z.nullish(DefaultsInput),
-  ...limitFields,
-  ...resetUsageField,
+  ...limitFields(),
+  ...resetUsageField(),
 });
 
 export const WorkspaceParams = z.object({
@@ -36,7 +36,7 @@ export const WorkspaceObject = z.object({
   name: z.string(),
   description: z.nullable(z.string()),
   defaults: DefaultsView,
-  ...LimitsView.shape,
+  ...limitViewFields(),
   created_at: z.string(),
   last_updated_at: z.string(),
   object: z.literal('workspace'),
