@@ -4,6 +4,7 @@ import { recordBudgetEvent } from '../audit/budget-events';
 import { invalidRequest, KeygateError, quoted } from '../errors';
 import { priceOf, type ModelPrice } from '../usage/prices';
 import { holdSettlements, returnSettlements, sendAlerts, sendSettlementsNow, takeHeldSettlements } from './held-settlements';
+import { admitFromLease, askForLease, giveBackToLease, keepLease, leasesOn, takeLeaseReturn, type LeaseShare } from './admission-leases';
 import { ledgerOf } from './ledger-stub';
 import type { LevelKind, LimitLevel } from './limit-levels';
 import type { Admission, BudgetAlert, PendingSettlement, WindowState } from './ledger-types';
@@ -66,8 +67,9 @@ async function fromLedger<Result>(level: LimitLevel, call: () => Promise<Result>
 }
 
 /**
- * Admits a call against the key's rate limits and budget, or throws 429 / 412. `estimate` is in
- * the budget's unit; `estimatedTokens` is held against token limits. Returns the reservation.
+ * Admits a call against a level's rate limits and budget, from this isolate's lease when it holds
+ * one that covers the call, else by its ledger; or throws 429 / 412. `estimate.amount` is in the
+ * budget's unit; `estimate.tokens` is held against token limits.
  */
 export async function admitToLedger(
   env: Env,
@@ -76,19 +78,25 @@ export async function admitToLedger(
   estimate: { amount: number; tokens: number },
   now: number,
 ): Promise<AdmittedAt> {
+  const leased = leasesOn(env) ? admitFromLease(level, estimate, now) : null;
+  if (leased) return { level, reservationId: null, at: now, lease: leased };
   const limits = level.usageLimits;
   const budget = limits ? { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate: estimate.amount } : undefined;
-  const carried = takeHeldSettlements(level);
+  // A lease that could not cover this call goes back with it.
+  const carried = [...takeHeldSettlements(level), ...takeLeaseReturn(level, now)];
+  const lease = askForLease(env, level);
   const admission = await fromLedger(level, async () => {
     try {
       return await ledgerOf(env, level).admit(
-        { revision: level.revision, rateLimits: level.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}) },
+        { revision: level.revision, rateLimits: level.rateLimits, estimatedTokens: estimate.tokens, ...(budget ? { budget } : {}), ...(lease.ask ? { lease: true } : {}) },
         now,
         carried,
       );
     } catch (error) {
       returnSettlements(env, context, level, carried, error);
       throw error;
+    } finally {
+      lease.done();
     }
   });
   // A ledger still running older code during a deploy ignores what it does not know.
@@ -98,7 +106,9 @@ export async function admitToLedger(
     context.waitUntil(recordBudgetEvent(env, level, 'exhausted', { credit_limit: admission.limit, spent: admission.spent }));
   }
   if (!admission.admitted) throw refusal(level, admission);
-  return { level, reservationId: admission.reservationId, at: admission.at ?? now };
+  const at = admission.at ?? now;
+  if (admission.lease) keepLease(env, context, level, admission.lease, at, now);
+  return { level, reservationId: admission.reservationId, at };
 }
 
 /** One level's admission of a call: what to settle, or to release if another level refuses. */
@@ -107,6 +117,8 @@ export interface AdmittedAt {
   reservationId: string | null;
   /** The ledger's time of the admission: a release takes the request back from that window. */
   at: number;
+  /** Set when admitted from this isolate's lease, not by the ledger. */
+  lease?: LeaseShare;
 }
 
 /**
@@ -125,9 +137,12 @@ export async function admitAtEveryLevel(
   const refused = answers.find((answer) => answer.status === 'rejected');
   const admitted = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
   if (!refused) return admitted;
-  for (const { level, reservationId, at } of admitted) {
-    const release = { id: crypto.randomUUID(), revision: level.revision, reservationId, tokens: 0, amount: 0, release: at };
-    sendSettlementsNow(env, context, level, [{ settlement: release, now }]);
+  for (const { level, reservationId, at, lease } of admitted) {
+    // A lease's share goes back into the lease; once the lease has gone back, the share settles
+    // as a call that used nothing (its request stays counted in the lease's window).
+    if (lease && giveBackToLease(level, lease)) continue;
+    const settlement = { id: crypto.randomUUID(), revision: level.revision, reservationId, tokens: 0, amount: 0, ...(lease ? { lease } : { release: at }) };
+    sendSettlementsNow(env, context, level, [{ settlement, now }]);
   }
   throw refused.reason;
 }
@@ -140,7 +155,7 @@ export function settleInLedger(
   env: Env,
   context: Pick<ExecutionContext, 'waitUntil'>,
   level: LimitLevel,
-  settlement: { reservationId: string | null; tokens: number; amount: number },
+  settlement: { reservationId: string | null; tokens: number; amount: number; lease?: LeaseShare },
   now: number,
   usedMoreThanReserved: boolean,
 ): void {
@@ -175,7 +190,8 @@ export async function limitsState(env: Env, context: Pick<ExecutionContext, 'wai
   if (level.rateLimits.length === 0 && !level.usageLimits) return { windows: [], budget: null };
   const period = level.usageLimits ? budgetPeriod(level.usageLimits, now) : null;
   const budget = level.usageLimits && period ? { unit: level.usageLimits.type, period } : null;
-  const carried = takeHeldSettlements(level);
+  // This isolate's lease goes back first, so that what it did not use is not read as used.
+  const carried = [...takeHeldSettlements(level), ...takeLeaseReturn(level, now)];
   const state = await fromLedger(level, async () => {
     try {
       return await ledgerOf(env, level).state(level.rateLimits, budget, now, carried);

@@ -18,6 +18,11 @@ export interface Reservation {
   tokens: number;
   windows: Record<RateLimitUnit, number>;
   at: number;
+  /**
+   * Set on a lease: how many of its calls have settled, and once it is given back, how many it
+   * admitted. It holds what its calls still hold until every one of them has settled.
+   */
+  lease?: { settled: number; admitted?: number };
 }
 
 export interface BudgetState {

@@ -40,10 +40,25 @@ export interface AdmissionRequest {
   budget?: BudgetRequest;
   /** Tokens the call will probably use, held against token limits until it settles. */
   estimatedTokens?: number;
+  /** Asks for an admission lease besides the admission (admission-leases.ts). */
+  lease?: boolean;
+}
+
+/**
+ * A block of admissions granted to one isolate, counted in full against every limit when granted:
+ * `requests` requests, and where the ledger limits them, `tokens` (estimated) tokens and `amount`
+ * of the budget. Usable until `expiresAt` (the ledger's clock).
+ */
+export interface LeaseGrant {
+  id: string;
+  requests: number;
+  tokens?: number;
+  amount?: number;
+  expiresAt: number;
 }
 
 export type Admission =
-  | { admitted: true; reservationId: string | null; at?: number }
+  | { admitted: true; reservationId: string | null; at?: number; lease?: LeaseGrant }
   | { admitted: false; reason: 'rate_limit'; rule: RateLimitRule; used: number; retryAfterSeconds: number }
   | { admitted: false; reason: 'budget'; limit: number; spent: number; resetsAt: number | null; firstExhausted?: true };
 
@@ -61,6 +76,10 @@ export interface Settlement {
    * ledger's) is taken back, its request and reservation, and nothing is charged.
    */
   release?: number;
+  /** A call admitted from a lease, and the estimates it took from it. */
+  lease?: { id: string; tokens: number; amount: number };
+  /** A lease given back (its id is `reservationId`): how many calls it admitted, and what was unused. */
+  leaseReturn?: { admitted: number; requests: number; tokens: number; amount: number };
 }
 
 /** A settlement a Worker held back to send with the key's next ledger call, with its own time. */

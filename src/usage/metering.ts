@@ -131,7 +131,8 @@ export async function admit(
         // What a usage costs in the level's unit: USD for a cost budget, tokens otherwise.
         const amount = level.usageLimits?.type === 'cost' ? (price ? costOf(charged, price) : 0) : charged.totalTokens;
         const usedMoreThanReserved = charged.totalTokens > estimate().totalTokens || amount > reserved;
-        settleInLedger(env, context, level, { reservationId: admitted[index]!.reservationId, tokens: charged.totalTokens, amount }, now, usedMoreThanReserved);
+        const { reservationId, lease } = admitted[index]!;
+        settleInLedger(env, context, level, { reservationId, tokens: charged.totalTokens, amount, ...(lease ? { lease } : {}) }, now, usedMoreThanReserved);
       });
       writeEvent(charged, status, isEstimate, listPrice ? costOf(charged, listPrice) : null);
     },
