@@ -8,7 +8,11 @@
 //   portkey         @portkey-ai/gateway (Node), pointed at the fake with x-portkey-custom-host;
 //                   installed on the first run that measures it, not by `npm install`
 //   keygate         Keygate as it deploys (wrangler's dry-run bundle under Miniflare), no limits
-//   keygate+limits  the same with a rate limit and a token budget (one ledger call per request)
+//   keygate+limits  the same with a rate limit and a token budget, far from exhaustion (admitted
+//                   from admission leases, LEDGER_LEASES; one ledger call per request without)
+//   keygate+4 levels
+//                   the same limits on the workspace, the API key, the virtual key and a model
+//                   rule of each key: five ledgers per request
 //   keygate+limits (ledger in memory)
 //                   the same, with Durable Object storage in memory instead of on local disk: the
 //                   difference is what the ledger's durable write costs on this machine
@@ -21,7 +25,7 @@
 
 import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
-import { apiKeyKindFromEnv, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
+import { apiKeyKindFromEnv, createFourLevels, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate, launchScript } from './lib/launch-worker.mjs';
 import { startPortkeyGateway } from './lib/portkey-gateway.mjs';
 
@@ -69,6 +73,7 @@ try {
   };
   const limited = await createVirtualKey(keygate, 'bench', limits);
   const limitedInMemory = await createVirtualKey(keygateLedgerInMemory, 'bench', limits);
+  const levels = await createFourLevels(keygate, limits);
   // One gateway key per instance: each has its own D1 and KV.
   const apiKeys = new Map([
     [keygate, await gatewayApiKey(keygate, API_KEY_KIND)],
@@ -83,6 +88,7 @@ try {
     }),
     keygate: [`${keygate.url}/v1/chat/completions`, keygateHeaders(keygate, plain)],
     'keygate+limits': [`${keygate.url}/v1/chat/completions`, keygateHeaders(keygate, limited)],
+    'keygate+4 levels': [`${keygate.url}/v1/chat/completions`, gatewayHeaders(levels.apiKey, levels.slug)],
     'keygate+limits (ledger in memory)': [`${keygateLedgerInMemory.url}/v1/chat/completions`, keygateHeaders(keygateLedgerInMemory, limitedInMemory)],
   };
 
@@ -108,7 +114,7 @@ try {
   const has = (...names) => names.every((name) => results[name]);
   const ratio = (a, b, at) => results[a][at].rps / results[b][at].rps;
   console.log('ratios of req/s:');
-  for (const name of ['keygate', 'keygate+limits']) {
+  for (const name of ['keygate', 'keygate+limits', 'keygate+4 levels']) {
     if (has(name, 'floor')) console.log(`  ${name} / floor: ${ratio(name, 'floor', 'one').toFixed(2)} at 1 connection, ${ratio(name, 'floor', 'many').toFixed(2)} at 32`);
     if (has(name, 'portkey')) console.log(`  ${name} / portkey: ${ratio(name, 'portkey', 'one').toFixed(2)} at 1 connection, ${ratio(name, 'portkey', 'many').toFixed(2)} at 32`);
   }
@@ -138,6 +144,15 @@ try {
   if (has('keygate+limits', 'floor')) {
     goal('keygate+limits / floor req/s @1', ratio('keygate+limits', 'floor', 'one'), 0.75, true, 'ratio');
     goal('keygate+limits / floor req/s @32', ratio('keygate+limits', 'floor', 'many'), 0.75, true, 'ratio');
+  }
+  // Issue 13: limits far from exhaustion cost little, at one level or at every level.
+  if (has('keygate+limits', 'keygate')) {
+    goal('keygate+limits / keygate req/s @1', ratio('keygate+limits', 'keygate', 'one'), 0.9, true, 'ratio');
+    goal('keygate+limits / keygate req/s @32', ratio('keygate+limits', 'keygate', 'many'), 0.9, true, 'ratio');
+  }
+  if (has('keygate+4 levels', 'keygate+limits')) {
+    goal('keygate+4 levels / keygate+limits req/s @1', ratio('keygate+4 levels', 'keygate+limits', 'one'), 1, true, 'ratio');
+    goal('keygate+4 levels / keygate+limits req/s @32', ratio('keygate+4 levels', 'keygate+limits', 'many'), 1, true, 'ratio');
   }
   goal('bundle gzipped', bundleKiB, 60, false, 'KiB');
   console.table(goals);

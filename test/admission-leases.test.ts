@@ -77,7 +77,14 @@ describe('a ledger', () => {
     const stub = ledger();
     const lease = (await leaseAfter(stub, 5, start)).lease!;
     // Two calls were admitted from the lease, each taking its 10-token estimate; they used 7 and 12.
-    const give: Settlement = { id: crypto.randomUUID(), reservationId: lease.id, tokens: 0, amount: 0, leaseReturn: { admitted: 2, requests: 4, tokens: 40, amount: 40 } };
+    const give: Settlement = {
+      id: crypto.randomUUID(),
+      reservationId: null,
+      tokens: 0,
+      amount: 0,
+      lease: { id: lease.id, tokens: 0, amount: 0 },
+      leaseReturn: { admitted: 2, settled: 0, requests: 4, tokens: 40, amount: 40 },
+    };
     const calls: Settlement[] = [7, 12].map((used) => ({ id: crypto.randomUUID(), reservationId: null, tokens: used, amount: used, budget: budgetSettlement, lease: { id: lease.id, tokens: 10, amount: 10 } }));
     for (const step of steps) {
       if (step === 'return') await stub.settleAll([{ settlement: give, now: start + 500 }]);
@@ -88,6 +95,27 @@ describe('a ledger', () => {
     expect(after.windows.map((window) => window.used)).toEqual([6 + 2, 60 + 19]);
     expect(after).toMatchObject({ spent: 19, reserved: 60 });
     expect(await stub.storedRows()).toMatchObject({ reservations: 6 });
+  });
+
+  it('settles the calls a lease summed with its return, at once', async () => {
+    const start = Date.UTC(2026, 10, 30, 12, 0, 10);
+    const stub = ledger();
+    const lease = (await leaseAfter(stub, 5, start)).lease!;
+    const give: Settlement = {
+      id: crypto.randomUUID(),
+      reservationId: null,
+      tokens: 7 + 12,
+      amount: 7 + 12,
+      budget: budgetSettlement,
+      lease: { id: lease.id, tokens: 20, amount: 20 },
+      leaseReturn: { admitted: 2, settled: 2, requests: 4, tokens: 40, amount: 40 },
+    };
+    await stub.settleAll([{ settlement: give, now: start + 500 }]);
+    expect(await state(stub, start + 600)).toMatchObject({ spent: 19, reserved: 60, windows: [{ used: 6 + 2 }, { used: 60 + 19 }] });
+    expect(await stub.storedRows()).toMatchObject({ reservations: 6 });
+    // Sent again (its reply lost), it changes nothing.
+    await stub.settleAll([{ settlement: give, now: start + 700 }]);
+    expect(await state(stub, start + 800)).toMatchObject({ spent: 19, reserved: 60 });
   });
 
   it('charges a lease never given back what it holds when it expires, as a lost settlement, and corrects late calls', async () => {

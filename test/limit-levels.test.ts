@@ -208,7 +208,7 @@ describe('deleting', () => {
 });
 
 describe('200 concurrent calls through four levels', () => {
-  it('exceed no level by a single request or token, and every level counts exactly the calls admitted', async () => {
+  it('exceed no level by a single request or token, and every level counts exactly the calls admitted', { timeout: 30_000 }, async () => {
     const { workspaceId, apiKey, slug, virtualKeyId } = await fourLevels({
       workspace: { rate_limits: perDay(120) },
       apiKey: { usage_limits: tokens(17 * 100) },

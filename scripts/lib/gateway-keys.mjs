@@ -20,13 +20,13 @@ export function apiKeyKindFromEnv() {
   return checkApiKeyKind(process.env.BENCH_API_KEY || 'workspace');
 }
 
-async function adminPost(keygate, path, body) {
+async function adminPost(keygate, path, body, method = 'POST') {
   const response = await fetch(`${keygate.url}${path}`, {
-    method: 'POST',
+    method,
     headers: { 'x-portkey-api-key': keygate.adminApiKey, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`POST ${path} failed: ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`${method} ${path} failed: ${response.status} ${await response.text()}`);
   return response.json();
 }
 
@@ -45,4 +45,30 @@ export async function gatewayApiKey(keygate, kind) {
 
 export function gatewayHeaders(apiKey, slug) {
   return { authorization: `Bearer ${apiKey}`, 'x-portkey-virtual-key': slug };
+}
+
+/**
+ * Limits at every level, far from exhaustion (`limits`: rate_limits and usage_limits): a new
+ * workspace with them, a workspace service key in it with them and a model rule for the call's
+ * model, and a virtual key in it with them and a model rule. The key to call with, and the slug.
+ */
+export async function createFourLevels(keygate, limits, model = 'gpt-4o-mini') {
+  const workspace = await adminPost(keygate, '/v1/admin/workspaces', { name: 'bench levels', ...limits });
+  const modelLimits = [{ models: [model], ...limits }];
+  const apiKey = await adminPost(keygate, '/v1/api-keys/workspace/service', {
+    name: 'bench levels',
+    workspace_id: workspace.id,
+    scopes: ['completions.write'],
+    ...limits,
+    model_limits: modelLimits,
+  });
+  const created = await adminPost(keygate, '/v1/virtual-keys', {
+    name: 'bench levels',
+    provider: 'openai',
+    key: 'sk-fake-bench-0000000000000001',
+    workspace_id: workspace.id,
+    ...limits,
+    model_limits: modelLimits,
+  });
+  return { apiKey: apiKey.key, slug: created.data.slug };
 }

@@ -10,10 +10,10 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative, sep } from 'node:path';
+import { basename, delimiter, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Miniflare, supportedCompatibilityDate } from 'miniflare';
@@ -39,7 +39,7 @@ function parseWranglerToml(text) {
  * Builds with `wrangler deploy --dry-run`, so what runs is exactly what would deploy. Exported
  * for tests that launch one bundle several times (`bundleDir`).
  */
-export async function buildWorker(outdir, { minify = true } = {}) {
+export async function buildWorker(outdir, { minify = true, entry } = {}) {
   // node_modules/.bin/wrangler starts with `#!/usr/bin/env node`; putting this process's Node first
   // on PATH makes it run on the same (new enough) Node as the caller, whatever the system has.
   const env = {
@@ -48,10 +48,12 @@ export async function buildWorker(outdir, { minify = true } = {}) {
     WRANGLER_SEND_METRICS: 'false', // no network calls from a build
   };
   try {
-    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--outdir', outdir, ...(minify ? [] : ['--minify=false'])], { cwd: root, env, maxBuffer: 16 << 20 });
+    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--outdir', outdir, ...(minify ? [] : ['--minify=false']), ...(entry ? [entry] : [])], { cwd: root, env, maxBuffer: 16 << 20 });
   } catch (error) {
     throw new Error(`wrangler deploy --dry-run failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`);
   }
+  // wrangler names the output after the entry module; launches look for index.js.
+  if (entry) await rename(join(outdir, `${basename(entry).replace(/\.[cm]?[jt]s$/, '')}.js`), join(outdir, 'index.js'));
   return join(outdir, 'index.js');
 }
 
@@ -112,14 +114,15 @@ async function staticAssets(compatibilityDate) {
  * `inspectorPort` opens V8's inspector there (see scripts/profile.mjs); `ledgerInMemory` keeps
  * Durable Object storage in memory instead of on local disk; `minify: false` builds readable code
  * (for profiles) instead of what deploys; `bundleDir` runs a bundle built before (by
- * `wrangler deploy --dry-run --outdir <dir>`) instead of building one, and leaves it in place.
+ * `wrangler deploy --dry-run --outdir <dir>`) instead of building one, and leaves it in place;
+ * `entry` builds another entry module than wrangler.toml's `main` (a benchmark's wrapper).
  *
  * A relaunch with new secrets (a deploy of a changed VAULT_KEYS, say) keeps its data with
  * `persist: { d1, kv, durableObjects? }`: directories for D1, KV and Durable Object storage that
  * outlive the launch (the caller removes them). A launch onto a D1 directory whose migrations are applied passes `migrate: false`; a new
  * `kv` directory starts with an empty cache, as if every cached entry had expired.
  */
-export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false, minify = true, bundleDir, persist, migrate = true } = {}) {
+export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledgerInMemory = false, minify = true, bundleDir, entry, persist, migrate = true } = {}) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
   const bindings = {
     ...toml.vars,
@@ -132,7 +135,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
   const removeBuild = () => (bundleDir ? Promise.resolve() : rm(outdir, { recursive: true, force: true }));
   let mf;
   try {
-    const scriptPath = bundleDir ? join(bundleDir, 'index.js') : await buildWorker(outdir, { minify });
+    const scriptPath = bundleDir ? join(bundleDir, 'index.js') : await buildWorker(outdir, { minify, entry });
     const compatibilityDate = checkCompatibilityDate(toml.compatibilityDate);
     mf = new Miniflare({
       host: '127.0.0.1',

@@ -116,6 +116,6 @@ async function logFailure(level: LimitLevel, event: string, call: () => Promise<
   try {
     await call();
   } catch (error) {
-    logEvent('warn', event, { level: level.name, ...failureFields(error) });
+    logEvent('warn', event, { limitLevel: level.name, ...failureFields(error) });
   }
 }

@@ -9,11 +9,15 @@
 //
 // A lease is given back, with what it did not use and how many calls it admitted, when it ends (a
 // timer), with the level's next ledger call, or with a read of the level's state, whichever comes
-// first. The ledger keeps what its calls still hold until every one of them has settled.
+// first. Calls that settle while their lease is still held here are summed into it and settled
+// with its return: one ledger call per lease, not one per call, at each level. A call that settles
+// later (a long stream) is settled on its own. The ledger keeps what a lease's calls hold until
+// every one of them has settled.
 
 import { sendSettlementsNow } from './held-settlements';
 import type { LimitLevel } from './limit-levels';
-import type { LeaseGrant, PendingSettlement } from './ledger-types';
+import type { LeaseGrant, PendingSettlement, Settlement } from './ledger-types';
+import { budgetPeriod } from './usage-limits';
 
 /** A call admitted from a lease: the lease, and the estimates it took from it. */
 export interface LeaseShare {
@@ -33,6 +37,8 @@ interface HeldLease {
   tokens: number | null;
   amount: number | null;
   admitted: number;
+  /** The calls settled while it is held: how many, their estimates (shares) and their usage, summed. */
+  settled: { calls: number; shareTokens: number; shareAmount: number; tokens: number; amount: number };
 }
 
 type Context = Pick<ExecutionContext, 'waitUntil'>;
@@ -78,13 +84,37 @@ export function askForLease(env: Env, level: LimitLevel): { ask: boolean; done()
   return { ask: true, done: () => asking.delete(level.id) };
 }
 
+/** Settles a call admitted from a lease into the lease, if it is still held here; false when not. */
+export function settleIntoLease(level: LimitLevel, share: LeaseShare, usage: { tokens: number; amount: number }): boolean {
+  const lease = leases.get(level.id);
+  if (lease?.id !== share.id) return false;
+  const settled = lease.settled;
+  settled.calls++;
+  settled.shareTokens += share.tokens;
+  settled.shareAmount += share.amount;
+  settled.tokens += usage.tokens;
+  settled.amount += usage.amount;
+  return true;
+}
+
 /** Takes this isolate's lease for `level`, as the settlement that gives it back. */
-export function takeLeaseReturn(level: Pick<LimitLevel, 'id'>, now: number): PendingSettlement[] {
+export function takeLeaseReturn(level: LimitLevel, now: number): PendingSettlement[] {
   const lease = leases.get(level.id);
   if (!lease) return [];
   leases.delete(level.id);
-  const leaseReturn = { admitted: lease.admitted, requests: lease.requests, tokens: lease.tokens ?? 0, amount: lease.amount ?? 0 };
-  return [{ settlement: { id: crypto.randomUUID(), reservationId: lease.id, tokens: 0, amount: 0, leaseReturn }, now }];
+  const { calls, shareTokens, shareAmount, tokens, amount } = lease.settled;
+  const limits = level.usageLimits;
+  const settlement: Settlement = {
+    id: crypto.randomUUID(),
+    revision: lease.revision,
+    reservationId: null,
+    tokens,
+    amount,
+    lease: { id: lease.id, tokens: shareTokens, amount: shareAmount },
+    leaseReturn: { admitted: lease.admitted, settled: calls, requests: lease.requests, tokens: lease.tokens ?? 0, amount: lease.amount ?? 0 },
+    ...(limits ? { budget: { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) } } : {}),
+  };
+  return [{ settlement, now }];
 }
 
 /**
@@ -103,6 +133,7 @@ export function keepLease(env: Env, context: Context, level: LimitLevel, grant: 
     tokens: grant.tokens ?? null,
     amount: grant.amount ?? null,
     admitted: 0,
+    settled: { calls: 0, shareTokens: 0, shareAmount: 0, tokens: 0, amount: 0 },
   };
   leases.set(level.id, lease);
   context.waitUntil(giveBackWhenEnded(env, context, lease));

@@ -39,11 +39,11 @@ export async function sendBudgetAlert(env: Env, level: LimitLevel, alert: Budget
   if (secret) headers[SIGNATURE_HEADER] = await webhookSignature(secret, Math.floor(Date.now() / 1000), body);
   try {
     const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual' });
-    if (!response.ok) logEvent('warn', 'alert_webhook_failed', { level: level.name, status: response.status });
+    if (!response.ok) logEvent('warn', 'alert_webhook_failed', { limitLevel: level.name, status: response.status });
   } catch (error) {
     // The host, never the URL (a webhook's path or query often is its token), and not the error's
     // message either, which may quote the URL.
     const { host, kind, errorClass } = networkFailureFields(url, error);
-    logEvent('warn', 'alert_webhook_unreachable', { level: level.name, host, kind, errorClass });
+    logEvent('warn', 'alert_webhook_unreachable', { limitLevel: level.name, host, kind, errorClass });
   }
 }

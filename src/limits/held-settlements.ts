@@ -36,7 +36,7 @@ export function sendAlerts(env: Env, context: Context, level: LimitLevel, alerts
 }
 
 function logLost(level: LimitLevel, count: number, error: unknown): void {
-  logEvent('warn', 'ledger_settle_failed', { level: level.name, count, ...failureFields(error) });
+  logEvent('warn', 'ledger_settle_failed', { limitLevel: level.name, count, ...failureFields(error) });
 }
 
 /** Takes the key's held settlements, to send with a ledger call about to be made. */

@@ -131,16 +131,13 @@ export class LedgerBook {
       this.#takeBack(callerSettlement.reservationId, callerSettlement.release);
       return null;
     }
-    if (callerSettlement.leaseReturn && callerSettlement.reservationId !== null) {
-      this.#endLease(callerSettlement.reservationId, callerSettlement.leaseReturn);
-      return null;
-    }
     const settlement = currentSettlement(this.state.settings, callerSettlement, now);
     const tokens = Math.round(positive(settlement.tokens));
     const amount = positive(settlement.amount);
     if (settlement.budget) this.enterPeriod(settlement.budget);
-    // A call admitted from a lease settles against the share it took of the lease's reservation.
-    const lease = callerSettlement.lease;
+    // A call admitted from a lease settles against the share it took of the lease's reservation;
+    // a lease given back carries the usage of the calls it settled, summed, the same way.
+    const { lease, leaseReturn: back } = callerSettlement;
     const id = lease?.id ?? settlement.reservationId;
     const reservation = id === null ? undefined : this.state.reservations.get(id);
     const expired = id === null ? undefined : this.state.expired.get(id);
@@ -148,7 +145,7 @@ export class LedgerBook {
     let charge = 0;
     if (reservation) {
       const share = lease ?? reservation;
-      this.#shrink(id!, reservation, { tokens: share.tokens, amount: share.amount, settled: lease ? 1 : 0 }, !lease);
+      this.#shrink(id!, reservation, { tokens: share.tokens, amount: share.amount, settled: lease ? (back?.settled ?? 1) : 0 }, !lease);
       for (const unit of UNITS) {
         const current = windowOf(unit, now).start;
         // In the window the estimate was counted in, the actual replaces it; in a later one it is new.
@@ -166,7 +163,9 @@ export class LedgerBook {
         charge = settlement.budget && this.#heldInCurrentBudget(expired) ? amount - (lease ? lease.amount : expired.charged) : 0;
       }
     }
-    return charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
+    const alert = charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
+    if (back && lease) this.#endLease(lease.id, back);
+    return alert;
   }
 
   /**

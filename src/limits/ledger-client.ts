@@ -4,7 +4,7 @@ import { recordBudgetEvent } from '../audit/budget-events';
 import { invalidRequest, KeygateError, quoted } from '../errors';
 import { priceOf, type ModelPrice } from '../usage/prices';
 import { holdSettlements, returnSettlements, sendAlerts, sendSettlementsNow, takeHeldSettlements } from './held-settlements';
-import { admitFromLease, askForLease, giveBackToLease, keepLease, leasesOn, takeLeaseReturn, type LeaseShare } from './admission-leases';
+import { admitFromLease, askForLease, giveBackToLease, keepLease, leasesOn, settleIntoLease, takeLeaseReturn, type LeaseShare } from './admission-leases';
 import { ledgerOf } from './ledger-stub';
 import type { LevelKind, LimitLevel } from './limit-levels';
 import type { Admission, BudgetAlert, PendingSettlement, WindowState } from './ledger-types';
@@ -163,6 +163,7 @@ export function settleInLedger(
   const budget = limits
     ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
     : undefined;
+  if (settlement.lease && settleIntoLease(level, settlement.lease, settlement)) return;
   const entry: PendingSettlement = { settlement: { id: crypto.randomUUID(), revision: level.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
   if (usedMoreThanReserved) sendSettlementsNow(env, context, level, [entry]);
   else holdSettlements(env, context, level, [entry]);

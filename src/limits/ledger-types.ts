@@ -78,8 +78,12 @@ export interface Settlement {
   release?: number;
   /** A call admitted from a lease, and the estimates it took from it. */
   lease?: { id: string; tokens: number; amount: number };
-  /** A lease given back (its id is `reservationId`): how many calls it admitted, and what was unused. */
-  leaseReturn?: { admitted: number; requests: number; tokens: number; amount: number };
+  /**
+   * A lease given back (`lease` names it): how many calls it admitted, and what it did not use.
+   * It also settles `settled` of its calls at once: their summed estimates in `lease`, their
+   * summed usage in `tokens` and `amount`.
+   */
+  leaseReturn?: { admitted: number; settled: number; requests: number; tokens: number; amount: number };
 }
 
 /** A settlement a Worker held back to send with the key's next ledger call, with its own time. */
