@@ -1,16 +1,8 @@
 // What the /v1/api-keys fields mean, for the OpenAPI document only: openapi-docs.ts says why this
 // text is kept apart from api-key-schemas.ts (the Worker's bundle budget).
 
-import {
-  ApiKeyListQuery,
-  ApiKeyObject,
-  ApiKeyParams,
-  CreateApiKeyBody,
-  CreatedApiKey,
-  RotatedApiKey,
-  UpdateApiKeyBody,
-  userId,
-} from './api-key-schemas';
+import { ApiKeyObject, CreatedApiKey, RotatedApiKey } from './api-key-answers';
+import { ApiKeyListQuery, ApiKeyParams, CreateApiKeyBody, UpdateApiKeyBody, userId } from './api-key-schemas';
 import { fields, schema, type DocEntry } from './openapi-docs';
 
 /** Fields naming what can't change, which create and update share. */

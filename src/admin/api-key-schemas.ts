@@ -1,11 +1,12 @@
 // Zod schemas for /v1/api-keys (Portkey's paths, fields and shapes): validation, types and the
-// OpenAPI document. What the fields mean is in api-key-docs.ts, out of the Worker's bundle.
+// OpenAPI document. What the answers show is in api-key-answers.ts and what the fields mean in
+// api-key-docs.ts, both out of the Worker's bundle.
 
 import * as z from 'zod/mini';
-import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
+import { SCOPES } from '../auth/scopes';
 import { acceptingBothSpellings } from '../schemas/field-names';
-import { keyLimitFields, keyLimitViewFields, resetUsageField } from './limit-schemas';
-import { DefaultsInput, DefaultsView, description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
+import { keyLimitFields, resetUsageField } from './limit-schemas';
+import { DefaultsInput, description, futureTimestamp, pageFields, resourceName, workspaceIdField } from './shared-schemas';
 
 /** Portkey's transition minimum (30 minutes), and a ceiling so an old key can't live on for years. */
 export const MIN_TRANSITION_MS = 1_800_000;
@@ -85,38 +86,4 @@ export const ApiKeyListQuery = z.object({
   ...pageFields,
   workspace_id: workspaceIdField(),
   workspaceId: workspaceIdField(),
-});
-
-export const ApiKeyObject = z.object({
-  id: z.string(),
-  key: z.string(),
-  name: z.string(),
-  description: z.nullable(z.string()),
-  type: z.enum(API_KEY_TYPES),
-  organisation_id: z.string(),
-  workspace_id: z.nullable(z.string()),
-  user_id: z.nullable(z.string()),
-  scopes: z.array(z.string()),
-  status: z.enum(['active', 'expired']),
-  defaults: DefaultsView,
-  ...keyLimitViewFields(),
-  created_at: z.string(),
-  last_updated_at: z.string(),
-  expires_at: z.nullable(z.string()),
-  last_used_at: z.nullable(z.string()),
-  object: z.literal('api-key'),
-});
-
-export const ApiKeyList = z.object({ object: z.literal('list'), total: z.number(), data: z.array(ApiKeyObject) });
-
-export const CreatedApiKey = z.object({
-  id: z.string(),
-  key: z.string(),
-  object: z.literal('api-key'),
-});
-
-export const RotatedApiKey = z.object({
-  id: z.string(),
-  key: z.string(),
-  key_transition_expires_at: z.string(),
 });

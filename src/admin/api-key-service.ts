@@ -18,7 +18,8 @@ import { evictApiKey } from '../store/api-key-cache';
 import { credentialDigests, deleteApiKey, findApiKeyById, insertApiKey, listApiKeys, rotateApiKey, updateApiKey } from '../store/api-keys-table';
 import { newApiKeyId } from '../store/identifiers';
 import { newApiKeyToken } from '../vault/api-key-token';
-import { MIN_TRANSITION_MS, type ApiKeyListQuery, type ApiKeyObject, type CreateApiKeyBody, type RotateApiKeyBody, type UpdateApiKeyBody } from './api-key-schemas';
+import type { ApiKeyObject } from './api-key-answers';
+import { MIN_TRANSITION_MS, type ApiKeyListQuery, type CreateApiKeyBody, type RotateApiKeyBody, type UpdateApiKeyBody } from './api-key-schemas';
 
 type CreateInput = z.infer<typeof CreateApiKeyBody>;
 type UpdateInput = z.infer<typeof UpdateApiKeyBody>;

@@ -2,7 +2,7 @@
 // (same fields, same validation), and the model rules (`model_limits`) of the two kinds of key.
 
 import * as z from 'zod/mini';
-import { RateLimitListSchema, RateLimitRuleSchema } from '../limits/rate-limit-rules';
+import { RateLimitListSchema } from '../limits/rate-limit-rules';
 import { UsageLimitsSchema } from '../limits/usage-limits';
 import { allowedModelsField, modelPattern } from './shared-schemas';
 
@@ -40,38 +40,3 @@ export const resetUsageField = () => ({ reset_usage: z.optional(z.boolean()) });
 
 /** The key fields: limits, the allow-list, and model rules. */
 export const keyLimitFields = () => ({ ...limitFields(), allowed_models: allowedModelsField(), model_limits: modelLimitsField() });
-
-const UsageLimitsView = z.object({
-  credit_limit: z.number(),
-  type: z.enum(['tokens', 'cost']),
-  periodic_reset: z.optional(z.enum(['weekly', 'monthly'])),
-  periodic_reset_days: z.optional(z.number()),
-  alert_threshold: z.optional(z.number()),
-  model_prices: z.optional(z.record(z.string(), z.object({ input_per_million: z.number(), output_per_million: z.number() }))),
-  spent: z.optional(z.number()),
-  remaining: z.optional(z.number()),
-  next_usage_reset_at: z.optional(z.nullable(z.string())),
-  alerts: z.optional(z.array(z.object({ at: z.string(), threshold: z.number(), spent: z.number(), period_start: z.string() }))),
-});
-
-const RateLimitWindow = z.object({
-  type: z.enum(['requests', 'tokens']),
-  unit: z.enum(['rpm', 'rph', 'rpd']),
-  value: z.number(),
-  used: z.number(),
-  remaining: z.number(),
-  resets_at: z.string(),
-});
-
-/** As shown: the settings, and on a single read their live state from the ledger. */
-export const limitViewFields = () => ({
-  rate_limits: z.array(RateLimitRuleSchema),
-  usage_limits: z.nullable(UsageLimitsView),
-  rate_limit_windows: z.optional(z.array(RateLimitWindow)),
-});
-
-export const keyLimitViewFields = () => ({
-  ...limitViewFields(),
-  allowed_models: z.array(z.string()),
-  model_limits: z.array(z.object({ models: z.array(z.string()), ...limitViewFields() })),
-});

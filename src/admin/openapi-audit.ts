@@ -1,7 +1,8 @@
 // The audit log's operations (audit-logs-routes.ts), for the OpenAPI document: Portkey's query,
 // and Keygate's check of the hash chain.
 
-import { AuditLogQuery, MAX_VERIFY_PAGE, VerifyQuery } from './audit-log-schemas';
+import { AuditLogQueryDocument } from './audit-log-docs';
+import { MAX_VERIFY_PAGE, VerifyQuery } from './audit-log-schemas';
 import { parameters } from './openapi-components';
 import { denied, invalid, needsScope, operation } from './openapi-paths';
 
@@ -21,7 +22,7 @@ export function auditLogPaths() {
           'for every admin change (in the same transaction as the change), every 401 or 403 on an admin route, each ' +
           're-seal batch (the Cron Trigger’s too) and each budget event of a virtual key; secret fields of request bodies ' +
           'are masked. Pending records are sealed into the chain first, so every record on the page carries its hash.',
-        parameters: parameters(AuditLogQuery, 'query'),
+        parameters: parameters(AuditLogQueryDocument, 'query'),
         ok: ['A page of records, oldest first', 'AuditLogList'],
         errors: { ...invalid, ...denied, ...refused },
       }),

@@ -2,39 +2,27 @@
 // z.toJSONSchema emits JSON Schema 2020-12, which OpenAPI 3.1 uses as is.
 
 import * as z from 'zod/mini';
-import {
-  ApiKeyList,
-  ApiKeyObject,
-  CreateApiKeyBody,
-  CreatedApiKey,
-  RotateApiKeyBody,
-  RotatedApiKey,
-  UpdateApiKeyBody,
-} from './api-key-schemas';
+import { ApiKeyList, ApiKeyObject, CreatedApiKey, RotatedApiKey } from './api-key-answers';
+import { CreateApiKeyBody, RotateApiKeyBody, UpdateApiKeyBody } from './api-key-schemas';
 import { apiKeyDocs } from './api-key-docs';
 import { AuditChainVerification, AuditLogList, AuditLogRecord } from './audit-log-answers';
 import { auditLogDocs } from './audit-log-docs';
 import { applyDocs, schema } from './openapi-docs';
-import { EmptyResult, ErrorObject } from './shared-schemas';
-import {
-  CreateVirtualKeyBody,
-  DeletedResult,
-  SlugResult,
-  UpdateVirtualKeyBody,
-  VirtualKeyList,
-  VirtualKeyObject,
-} from './virtual-key-schemas';
+import { EmptyResult, ErrorObject } from './shared-answers';
+import { DeletedResult, SlugResult, VirtualKeyList, VirtualKeyObject } from './virtual-key-answers';
+import { UpdateVirtualKeyBody } from './virtual-key-schemas';
 import { ResealResult, VaultStatusResult, vaultDocs } from './vault-answers';
 import { ResealBody } from './vault-schemas';
-import { virtualKeyDocs } from './virtual-key-docs';
+import { CreateVirtualKeyDocument, virtualKeyDocs } from './virtual-key-docs';
 import { workspaceDocs } from './workspace-docs';
-import { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceList, WorkspaceObject } from './workspace-schemas';
+import { WorkspaceList, WorkspaceObject } from './workspace-answers';
+import { CreateWorkspaceBody, UpdateWorkspaceBody } from './workspace-schemas';
 
 export type JsonSchema = Record<string, unknown>;
 
 /** Named schemas, each with the side of it the document shows: what is sent, or what comes back. */
 const COMPONENTS = {
-  CreateVirtualKey: [CreateVirtualKeyBody, 'input'],
+  CreateVirtualKey: [CreateVirtualKeyDocument, 'input'],
   UpdateVirtualKey: [UpdateVirtualKeyBody, 'input'],
   VirtualKey: [VirtualKeyObject, 'output'],
   VirtualKeyList: [VirtualKeyList, 'output'],

@@ -1,7 +1,8 @@
-// Schema pieces the admin API's resources share: pages, `defaults`, timestamps and the error body.
+// Schema pieces the admin API's resources share: pages, `defaults` and timestamps. What the
+// answers show is in shared-answers.ts, out of the Worker's bundle.
 
 import * as z from 'zod/mini';
-import { trimmedString } from '../schemas/checks';
+import { coercedNumber, isoDateTime, trimmedString } from '../schemas/checks';
 
 export const MAX_NAME_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 2000;
@@ -21,16 +22,14 @@ export const DefaultsInput = z.strictObject({
   ),
 });
 
-export const DefaultsView = z.object({ metadata: z.optional(z.record(z.string(), z.string())) });
-
-export const futureTimestamp = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' })
-  .check(z.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'));
+export const futureTimestamp = isoDateTime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' }).check(
+  z.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
+);
 
 /** Portkey's paging: `current_page` from 0, `page_size` up to 100. */
 export const pageFields = {
-  current_page: z._default(z.coerce.number().check(z.int(), z.minimum(0, 'starts at 0')), 0),
-  page_size: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100, 'is at most 100')), 50),
+  current_page: z._default(coercedNumber().check(z.int(), z.minimum(0, 'starts at 0')), 0),
+  page_size: z._default(coercedNumber().check(z.int(), z.minimum(1), z.maximum(100, 'is at most 100')), 50),
 };
 
 /**
@@ -44,13 +43,6 @@ export const workspaceIdField = () =>
       z.transform((value) => (value === '' ? undefined : value)),
     ),
   );
-
-export const EmptyResult = z.object({});
-
-export const ErrorObject = z.object({
-  error: z.object({ message: z.string(), type: z.string(), code: z.string(), param: z.nullable(z.string()) }),
-  message: z.string(),
-});
 
 /**
  * `allowed_models`: model names and `prefix*` patterns a key may call; empty (or null on update)

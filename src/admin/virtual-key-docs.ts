@@ -8,11 +8,15 @@ import { DeploymentEntry } from '../providers/azure-openai/deployments';
 import { bedrockProvider } from '../providers/bedrock';
 import { openaiProvider } from '../providers/openai';
 import { fields, type DocEntry } from './openapi-docs';
-import { CreateVirtualKeyBody, ListQuery, SlugParams, UpdateVirtualKeyBody, VirtualKeyObject } from './virtual-key-schemas';
+import { VirtualKeyObject } from './virtual-key-answers';
+import { documentedCreateBody, ListQuery, SlugParams, UpdateVirtualKeyBody } from './virtual-key-schemas';
+
+/** CreateVirtualKeyBody as the document shows it (virtual-key-schemas.ts says why it is apart). */
+export const CreateVirtualKeyDocument = documentedCreateBody();
 
 export const virtualKeyDocs: DocEntry[] = [
   // Every provider's variant; `name` is the same schema in UpdateVirtualKey, so it shows the example there too.
-  ...fields(CreateVirtualKeyBody, {
+  ...fields(CreateVirtualKeyDocument, {
     name: { example: 'openai-prod' },
     expires_at: 'After this time the key is refused.',
     workspace_id: 'A workspace key: its own (another is 403). An organisation key: any, or the default workspace when left out.',

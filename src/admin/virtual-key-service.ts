@@ -21,7 +21,8 @@ import {
 } from '../store/virtual-keys-table';
 import { sealProviderSecret } from '../vault/virtual-key-secret';
 import { applyLimitChange, clearLedgers, holderLevels, isExhausted, limitsView, liveStates, storedLimits } from './limits-view';
-import { commonUpdateFields, type CreateVirtualKeyBody, type UpdateVirtualKeyBody, type VirtualKeyObject } from './virtual-key-schemas';
+import type { VirtualKeyObject } from './virtual-key-answers';
+import { commonUpdateFields, type CreateVirtualKeyBody, type UpdateVirtualKeyBody } from './virtual-key-schemas';
 
 type CreateInput = z.infer<typeof CreateVirtualKeyBody>;
 type UpdateInput = z.infer<typeof UpdateVirtualKeyBody>;

@@ -2,7 +2,8 @@
 // why this text is kept apart from workspace-schemas.ts (the Worker's bundle budget).
 
 import { fields, type DocEntry } from './openapi-docs';
-import { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery, WorkspaceObject, WorkspaceParams } from './workspace-schemas';
+import { WorkspaceObject } from './workspace-answers';
+import { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery, WorkspaceParams } from './workspace-schemas';
 
 export const workspaceDocs: DocEntry[] = [
   ...fields(CreateWorkspaceBody, {

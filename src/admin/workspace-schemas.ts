@@ -1,9 +1,10 @@
 // Zod schemas for /v1/admin/workspaces (Portkey's paths, fields and shapes): validation, types
-// and the OpenAPI document. What the fields mean is in workspace-docs.ts, out of the Worker's bundle.
+// and the OpenAPI document. What the answers show is in workspace-answers.ts and what the fields
+// mean in workspace-docs.ts, both out of the Worker's bundle.
 
 import * as z from 'zod/mini';
-import { limitFields, limitViewFields, resetUsageField } from './limit-schemas';
-import { DefaultsInput, DefaultsView, description, pageFields, resourceName } from './shared-schemas';
+import { limitFields, resetUsageField } from './limit-schemas';
+import { DefaultsInput, description, pageFields, resourceName } from './shared-schemas';
 
 export const CreateWorkspaceBody = z.strictObject({
   name: resourceName(),
@@ -29,17 +30,3 @@ export const WorkspaceListQuery = z.object({
   name: z.optional(z.string().check(z.maxLength(200))),
   exact_name: z.optional(z.string().check(z.maxLength(200))),
 });
-
-export const WorkspaceObject = z.object({
-  id: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  description: z.nullable(z.string()),
-  defaults: DefaultsView,
-  ...limitViewFields(),
-  created_at: z.string(),
-  last_updated_at: z.string(),
-  object: z.literal('workspace'),
-});
-
-export const WorkspaceList = z.object({ object: z.literal('list'), total: z.number(), data: z.array(WorkspaceObject) });

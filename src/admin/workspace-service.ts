@@ -18,7 +18,8 @@ import {
   workspaceContents,
 } from '../store/workspaces-table';
 import { applyLimitChange, clearLedgers, limitsView, liveStates, storedLimits } from './limits-view';
-import type { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery, WorkspaceObject } from './workspace-schemas';
+import type { WorkspaceObject } from './workspace-answers';
+import type { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery } from './workspace-schemas';
 
 // Every workspace id Keygate issues fits this; anything else can't exist and never reaches storage.
 const WORKSPACE_ID_SHAPE = /^[A-Za-z0-9_-]{1,128}$/;

@@ -8,6 +8,7 @@
 // 60 KiB gzipped bundle.
 
 import * as z from 'zod/mini';
+import { _coercedNumber, _isoDate, _isoDateTime } from 'zod/v4/core';
 
 const typeOf = (input: unknown) => (input === null ? 'null' : Array.isArray(input) ? 'array' : Number.isNaN(input) ? 'NaN' : typeof input);
 const units: Record<string, string> = { string: ' characters', array: ' items' };
@@ -31,3 +32,14 @@ export function wholeNumber(message = 'must be a whole number') {
 export function trimmedString(min: number, max: number, tooShort = 'must not be empty') {
   return z.string().check(z.trim(), z.minLength(min, tooShort), z.maxLength(max));
 }
+
+// z.coerce and z.iso are namespaces: naming either bundles every schema in it (bigint, Date, ISO
+// time and duration). These build the same schemas z.coerce.number(), z.iso.datetime() and
+// z.iso.date() do, and bundle only what they use.
+
+/** z.coerce.number() */
+export const coercedNumber = () => _coercedNumber(z.ZodMiniNumber) as z.ZodMiniNumber<unknown>;
+/** z.iso.datetime(params) */
+export const isoDateTime = (params: Parameters<typeof z.iso.datetime>[0]) => _isoDateTime(z.ZodMiniISODateTime, params);
+/** z.iso.date() */
+export const isoDate = () => _isoDate(z.ZodMiniISODate);
