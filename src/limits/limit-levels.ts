@@ -68,6 +68,19 @@ export function modelLevel(owner: LimitLevel, rule: StoredModelLimit, index: num
   };
 }
 
+/** A level of its own (not a model rule): `subject` names it in webhooks. */
+function ownLevel(
+  kind: LevelKind,
+  id: string,
+  name: string,
+  path: string,
+  holder: { workspaceId: string | null; revision: number; rateLimits: RateLimitRule[]; usageLimits: StoredUsageLimits | null },
+  subject: Record<string, unknown>,
+): LimitLevel {
+  const { workspaceId, revision, rateLimits, usageLimits } = holder;
+  return { kind, id, name, path, field: 'usage_limits', workspaceId, revision, rateLimits, usageLimits, subject };
+}
+
 export function virtualKeyLevel(record: {
   id: string;
   slug: string;
@@ -77,50 +90,17 @@ export function virtualKeyLevel(record: {
   rateLimits: RateLimitRule[];
   usageLimits: StoredUsageLimits | null;
 }): LimitLevel {
-  const { id, slug, name, workspaceId, revision, rateLimits, usageLimits } = record;
+  const { id, slug, name, workspaceId } = record;
   // Named by the key's id, as the first ledgers were: nothing a key can change moves its ledger.
-  return {
-    kind: 'virtual_key',
-    id,
-    name: `Virtual key ${slug}`,
-    path: `/v1/virtual-keys/${slug}`,
-    field: 'usage_limits',
-    workspaceId,
-    revision,
-    rateLimits,
-    usageLimits,
-    subject: { virtual_key: { id, slug, name, workspace_id: workspaceId } },
-  };
+  return ownLevel('virtual_key', id, `Virtual key ${slug}`, `/v1/virtual-keys/${slug}`, record, { virtual_key: { id, slug, name, workspace_id: workspaceId } });
 }
 
 export function apiKeyLevel(key: { id: string; name: string; workspaceId: string | null; revision: number; limits: StoredLimits }): LimitLevel {
-  const { id, name, workspaceId, revision, limits } = key;
-  return {
-    kind: 'api_key',
-    id: `api_key:${id}`,
-    name: `API key ${id}`,
-    path: `/v1/api-keys/${id}`,
-    field: 'usage_limits',
-    workspaceId,
-    revision,
-    rateLimits: limits.rateLimits,
-    usageLimits: limits.usageLimits,
-    subject: { api_key: { id, name, workspace_id: workspaceId } },
-  };
+  const { id, name, workspaceId, limits } = key;
+  return ownLevel('api_key', `api_key:${id}`, `API key ${id}`, `/v1/api-keys/${id}`, { ...key, ...limits }, { api_key: { id, name, workspace_id: workspaceId } });
 }
 
 export function workspaceLevel(workspace: { id: string; name: string; revision: number; limits: StoredLimits }): LimitLevel {
-  const { id, name, revision, limits } = workspace;
-  return {
-    kind: 'workspace',
-    id: `workspace:${id}`,
-    name: `Workspace ${id}`,
-    path: `/v1/admin/workspaces/${id}`,
-    field: 'usage_limits',
-    workspaceId: id,
-    revision,
-    rateLimits: limits.rateLimits,
-    usageLimits: limits.usageLimits,
-    subject: { workspace: { id, name } },
-  };
+  const { id, name, limits } = workspace;
+  return ownLevel('workspace', `workspace:${id}`, `Workspace ${id}`, `/v1/admin/workspaces/${id}`, { ...workspace, workspaceId: id, ...limits }, { workspace: { id, name } });
 }

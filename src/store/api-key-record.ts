@@ -4,6 +4,7 @@
 import * as z from 'zod/mini';
 import { API_KEY_TYPES, SCOPES } from '../auth/scopes';
 import { NO_LIMITS, StoredLimitsSchema } from '../limits/limit-levels';
+import { rowFields } from './row-fields';
 
 export const MetadataSchema = z.record(z.string(), z.string());
 export const DefaultsSchema = z.object({ metadata: z.optional(MetadataSchema) });
@@ -40,49 +41,28 @@ export const AuthenticatedApiKeySchema = z.object({
 });
 export type AuthenticatedApiKey = z.infer<typeof AuthenticatedApiKeySchema>;
 
-const ApiKeyRowSchema = z.object({
-  id: z.string(),
-  organisation_id: z.string(),
-  workspace_id: z.nullable(z.string()),
-  type: z.string(),
-  user_id: z.nullable(z.string()),
-  name: z.string(),
-  description: z.nullable(z.string()),
-  scopes: z.string(),
-  defaults: z.string(),
-  allowed_models: z.string(),
-  limits: z.string(),
-  masked_key: z.string(),
-  expires_at: z.nullable(z.string()),
-  last_used_at: z.nullable(z.string()),
-  revision: z.int(),
-  created_at: z.string(),
-  last_updated_at: z.string(),
-});
-
-export const API_KEY_COLUMNS = Object.keys(ApiKeyRowSchema.shape);
+export const API_KEY_COLUMNS = [
+  'id',
+  'organisation_id',
+  'workspace_id',
+  'type',
+  'user_id',
+  'name',
+  'description',
+  'scopes',
+  'defaults',
+  'allowed_models',
+  'limits',
+  'masked_key',
+  'expires_at',
+  'last_used_at',
+  'revision',
+  'created_at',
+  'last_updated_at',
+];
 
 export function apiKeyFromRow(row: unknown): ApiKeyRecord {
-  const parsed = ApiKeyRowSchema.parse(row);
-  return ApiKeyRecordSchema.parse({
-    id: parsed.id,
-    organisationId: parsed.organisation_id,
-    workspaceId: parsed.workspace_id,
-    type: parsed.type,
-    userId: parsed.user_id,
-    name: parsed.name,
-    description: parsed.description,
-    scopes: JSON.parse(parsed.scopes),
-    defaults: JSON.parse(parsed.defaults),
-    allowedModels: JSON.parse(parsed.allowed_models),
-    limits: JSON.parse(parsed.limits),
-    maskedKey: parsed.masked_key,
-    expiresAt: parsed.expires_at,
-    lastUsedAt: parsed.last_used_at,
-    revision: parsed.revision,
-    createdAt: parsed.created_at,
-    updatedAt: parsed.last_updated_at,
-  });
+  return ApiKeyRecordSchema.parse(rowFields(row, ['scopes', 'defaults', 'allowed_models', 'limits']));
 }
 
 /** Whether an ISO time is at or before `now`. */

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { RateLimitRuleSchema } from '../limits/rate-limit-rules';
 import { StoredUsageLimitsSchema } from '../limits/usage-limits';
 import { StoredModelLimitSchema } from '../limits/limit-levels';
+import { rowFields } from './row-fields';
 
 export const VIRTUAL_KEY_STATUSES = ['active', 'disabled'] as const;
 export type VirtualKeyStatus = (typeof VIRTUAL_KEY_STATUSES)[number];
@@ -34,52 +35,8 @@ export const VirtualKeyRecordSchema = z.object({
 
 export type VirtualKeyRecord = z.infer<typeof VirtualKeyRecordSchema>;
 
-/** The row as D1 returns it: JSON columns are text. */
-const VirtualKeyRowSchema = z.object({
-  id: z.string(),
-  workspace_id: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  note: z.nullable(z.string()),
-  provider: z.string(),
-  status: z.string(),
-  provider_config: z.string(),
-  secret_envelope: z.string(),
-  secret_key_id: z.string(),
-  masked_secrets: z.string(),
-  expires_at: z.nullable(z.string()),
-  rate_limits: z.string(),
-  usage_limits: z.nullable(z.string()),
-  allowed_models: z.string(),
-  model_limits: z.string(),
-  revision: z.int(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
 export function recordFromRow(row: unknown): VirtualKeyRecord {
-  const parsed = VirtualKeyRowSchema.parse(row);
-  return VirtualKeyRecordSchema.parse({
-    id: parsed.id,
-    workspaceId: parsed.workspace_id,
-    slug: parsed.slug,
-    name: parsed.name,
-    note: parsed.note,
-    provider: parsed.provider,
-    status: parsed.status,
-    providerConfig: JSON.parse(parsed.provider_config),
-    secretEnvelope: parsed.secret_envelope,
-    secretKeyId: parsed.secret_key_id,
-    maskedSecrets: JSON.parse(parsed.masked_secrets),
-    expiresAt: parsed.expires_at,
-    rateLimits: JSON.parse(parsed.rate_limits),
-    usageLimits: parsed.usage_limits === null ? null : JSON.parse(parsed.usage_limits),
-    allowedModels: JSON.parse(parsed.allowed_models),
-    modelLimits: JSON.parse(parsed.model_limits),
-    revision: parsed.revision,
-    createdAt: parsed.created_at,
-    updatedAt: parsed.updated_at,
-  });
+  return VirtualKeyRecordSchema.parse(rowFields(row, ['provider_config', 'masked_secrets', 'rate_limits', 'usage_limits', 'allowed_models', 'model_limits']));
 }
 
 /** Whether the key is past its `expires_at` at `now`. */

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { NO_LIMITS, StoredLimitsSchema } from '../limits/limit-levels';
 import { DefaultsSchema } from './api-key-record';
+import { rowFields } from './row-fields';
 
 export const WorkspaceRecordSchema = z.object({
   id: z.string(),
@@ -17,29 +18,8 @@ export const WorkspaceRecordSchema = z.object({
 
 export type WorkspaceRecord = z.infer<typeof WorkspaceRecordSchema>;
 
-const WorkspaceRowSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.nullable(z.string()),
-  defaults: z.string(),
-  limits: z.string(),
-  revision: z.int(),
-  created_at: z.string(),
-  last_updated_at: z.string(),
-});
-
-export const WORKSPACE_COLUMNS = Object.keys(WorkspaceRowSchema.shape).join(', ');
+export const WORKSPACE_COLUMNS = 'id, name, description, defaults, limits, revision, created_at, last_updated_at';
 
 export function workspaceFromRow(row: unknown): WorkspaceRecord {
-  const parsed = WorkspaceRowSchema.parse(row);
-  return WorkspaceRecordSchema.parse({
-    id: parsed.id,
-    name: parsed.name,
-    description: parsed.description,
-    defaults: JSON.parse(parsed.defaults),
-    limits: JSON.parse(parsed.limits),
-    revision: parsed.revision,
-    createdAt: parsed.created_at,
-    updatedAt: parsed.last_updated_at,
-  });
+  return WorkspaceRecordSchema.parse(rowFields(row, ['defaults', 'limits']));
 }
