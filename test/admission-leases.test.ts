@@ -6,7 +6,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { LEASE_LIFETIME_MS, LEASE_SHARE, leaseEnd, leaseSize } from '../src/limits/lease-size';
+import { LedgerBook } from '../src/limits/ledger-book';
 import type { AdmissionRequest, Settlement } from '../src/limits/ledger-types';
+import { emptyState } from '../src/limits/ledger-state';
 import type { BudgetPeriod } from '../src/limits/usage-limits';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '../src/index';
@@ -131,6 +133,43 @@ describe('a ledger', () => {
   });
 });
 
+describe('a lease and the calls refused elsewhere', () => {
+  it('takes a call back out of a lease already given back: its request and its share, nothing charged', async () => {
+    const start = Date.UTC(2026, 10, 30, 12, 0, 10);
+    const stub = ledger();
+    const lease = (await leaseAfter(stub, 5, start)).lease!;
+    const share = { id: lease.id, tokens: 10, amount: 10 };
+    // The lease went back having admitted one call; that call was then refused at another level.
+    const give: Settlement = { id: crypto.randomUUID(), reservationId: null, tokens: 0, amount: 0, lease: { id: lease.id, tokens: 0, amount: 0 }, leaseReturn: { admitted: 1, settled: 0, requests: 5, tokens: 50, amount: 50 } };
+    const release: Settlement = { id: crypto.randomUUID(), reservationId: null, tokens: 0, amount: 0, release: start, lease: share };
+    await stub.settleAll([{ settlement: give, now: start + 100 }, { settlement: release, now: start + 200 }]);
+    expect(await state(stub, start + 300)).toMatchObject({ spent: 0, reserved: 60, windows: [{ used: 6 }, { used: 60 }] });
+    expect(await stub.storedRows()).toMatchObject({ reservations: 6 });
+  });
+
+  it('ignores a lease given back twice, even once the ids it remembers are gone', () => {
+    const start = Date.UTC(2026, 10, 30, 12, 0, 10);
+    const book = new LedgerBook(emptyState(0));
+    for (let index = 0; index < 5; index++) book.admit({ ...roomy, lease: false }, start);
+    const admission = book.admit(roomy, start);
+    const lease = admission.admitted ? admission.lease! : null;
+    const give: Settlement = {
+      id: crypto.randomUUID(),
+      reservationId: null,
+      tokens: 0,
+      amount: 0,
+      lease: { id: lease!.id, tokens: 0, amount: 0 },
+      leaseReturn: { admitted: 3, settled: 0, requests: 3, tokens: 30, amount: 30 },
+    };
+    book.settle(give, start + 100);
+    const counted = book.used(roomy.rateLimits[0]!, start + 100);
+    book.state.applied.clear(); // the object restarted: its applied ids were in memory only
+    book.settle(give, start + 200);
+    expect(book.used(roomy.rateLimits[0]!, start + 200)).toBe(counted);
+    expect(book.reserved()).toBe(60 + 30);
+  });
+});
+
 describe('lease bounds', () => {
   it('hold for any traffic and any limits: at most 1/8 of what remains, one second of traffic, and 2 or more', () => {
     let seed = 7;
@@ -177,21 +216,30 @@ describe('the gateway', () => {
    * the background work of each (a lease's return timer among it) runs on, as in production,
    * and is waited for only at the end.
    */
-  async function calls(slug: string, count: number, envOverrides = {}) {
+  async function calls(
+    slug: string,
+    count: number,
+    envOverrides = {},
+    model = 'usage-17',
+    { max_tokens = 20, allowRefusals = false }: { max_tokens?: number; allowRefusals?: boolean } = {},
+  ) {
     const contexts: ExecutionContext[] = [];
+    let admitted = 0;
     for (let index = 0; index < count; index++) {
       const context = createExecutionContext();
       contexts.push(context);
       const request = new Request('https://keygate.test/v1/chat/completions', {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', 'x-portkey-virtual-key': slug },
-        body: JSON.stringify({ model: 'usage-17', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }),
+        body: JSON.stringify({ model, max_tokens, messages: [{ role: 'user', content: 'hi' }] }),
       });
       const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], testEnv(envOverrides), context);
-      expect(response.status).toBe(200);
+      if (!allowRefusals) expect(response.status).toBe(200);
+      if (response.status === 200) admitted++;
       await response.text();
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return () => Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+    return Object.assign(() => Promise.all(contexts.map((context) => waitOnExecutionContext(context))), { admitted });
   }
 
   /** What the key's ledger itself has counted this hour, not what this isolate would give back first. */
@@ -208,6 +256,22 @@ describe('the gateway', () => {
     expect(key.usage_limits).toMatchObject({ spent: 12 * 17 });
     await finished();
     expect(await ledgerCount(id)).toBe(12);
+  });
+
+  it.each([
+    ['a token budget', { usage_limits: { credit_limit: 5_000, type: 'tokens' } }],
+    ['a token rate limit', { rate_limits: [{ type: 'tokens', unit: 'rph', value: 5_000 }] }],
+  ])('admit no more calls than without leases when calls use far more than their estimate: %s', async (_limit, limits) => {
+    const admitted: Record<string, number> = {};
+    for (const leases of ['off', 'on']) {
+      const { slug } = await keyWithRoomyLimits({ rate_limits: [], usage_limits: null, ...limits });
+      // Each call is estimated at a few tokens and uses 1,000.
+      const finished = await calls(slug, 12, { LEDGER_LEASES: leases }, 'usage-1000', { max_tokens: 1, allowRefusals: true });
+      admitted[leases] = finished.admitted;
+      await finished();
+    }
+    expect(admitted.off).toBe(5);
+    expect(admitted.on).toBeLessThanOrEqual(admitted.off! + 1);
   });
 
   it('goes to the ledger for every call with LEDGER_LEASES=off', async () => {

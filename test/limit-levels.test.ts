@@ -7,7 +7,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ledgerOf } from '../src/limits/ledger-stub';
-import { createApiKey, createWorkspace, requestAs } from './support/access';
+import { createApiKey, createWorkspace, requestAs, WORKSPACE_SCOPES } from './support/access';
+import { azureApiKeyBody, createAzureKey } from './support/azure';
 import { auditRecords } from './support/audit';
 import { ADMIN_API_KEY, callKeygate, expectError } from './support/keygate';
 
@@ -165,6 +166,60 @@ describe('model rules', () => {
   });
 });
 
+describe('who may change limits', () => {
+  it('a workspace’s: only an organisation key, never the workspace’s own keys', async () => {
+    const workspaceId = await createWorkspace('guarded');
+    const own = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES });
+    expect((await write('PUT', `/v1/admin/workspaces/${workspaceId}`, { usage_limits: tokens(10) })).status).toBe(200);
+    for (const body of [{ usage_limits: null }, { rate_limits: [] }, { reset_usage: true }]) {
+      await expectError(await requestAs(own.key, 'PUT', `/v1/admin/workspaces/${workspaceId}`, body), 403, 'limits_forbidden');
+    }
+    expect((await requestAs(own.key, 'PUT', `/v1/admin/workspaces/${workspaceId}`, { description: 'still editable' })).status).toBe(200);
+    expect((await read(`/v1/admin/workspaces/${workspaceId}`)).usage_limits).toMatchObject({ credit_limit: 10 });
+  });
+
+  it('an API key’s: never the key itself; another key that may manage it can', async () => {
+    const workspaceId = await createWorkspace('self');
+    const manager = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES });
+    const limited = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES, usage_limits: tokens(10) }, manager.key);
+    for (const body of [{ usage_limits: null }, { model_limits: [] }, { reset_usage: true }]) {
+      await expectError(await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, body), 403, 'limits_forbidden');
+    }
+    expect((await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { description: 'renamed' })).status).toBe(200);
+    expect((await requestAs(manager.key, 'PUT', `/v1/api-keys/${limited.id}`, { usage_limits: tokens(20) })).status).toBe(200);
+    expect((await read(`/v1/api-keys/${limited.id}`)).usage_limits).toMatchObject({ credit_limit: 20 });
+  });
+});
+
+describe('model rules and the model that runs', () => {
+  it('refuse a call whose model Keygate can’t read, as allow-lists do', async () => {
+    const { apiKey, slug } = await fourLevels({ virtualKey: { model_limits: [{ models: ['whisper-1'], rate_limits: perDay(1) }] } });
+    const upload = new FormData();
+    upload.append('model', 'whisper-1');
+    upload.append('file', new Blob(['RIFF']), 'a.wav');
+    const response = await callKeygate('/v1/audio/transcriptions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey.key}`, 'x-portkey-virtual-key': slug },
+      body: upload,
+    });
+    const body = await expectError(response, 412, 'model_not_allowed');
+    expect(body.error.message).toContain('model rules');
+  });
+
+  it('refuse, on Azure, a model no deployment has: it would run on the default deployment', async () => {
+    const slug = await createAzureKey(azureApiKeyBody({ model_limits: [{ models: ['gpt4o-prod'], rate_limits: perDay(1) }] }));
+    expect((await call(ADMIN_API_KEY, slug, 'gpt4o-prod')).status).toBe(200);
+    await expectError(await call(ADMIN_API_KEY, slug, 'gpt4o-prod'), 429, 'rate_limit_exceeded');
+    await expectError(await call(ADMIN_API_KEY, slug, 'not-a-deployment'), 412, 'model_not_allowed');
+  });
+
+  it('keep apart rules whose models differ only by where a comma is', async () => {
+    const { slug } = await fourLevels();
+    const model_limits = [{ models: ['a,b'], rate_limits: perDay(1) }, { models: ['a', 'b'], rate_limits: perDay(2) }];
+    expect((await write('PUT', `/v1/virtual-keys/${slug}`, { model_limits })).status).toBe(200);
+  });
+});
+
 describe('a refusal at one level', () => {
   const roomy = { rate_limits: perDay(100), usage_limits: tokens(10_000) };
   const spent = { rate_limits: perDay(100), usage_limits: tokens(1) };
@@ -181,11 +236,29 @@ describe('a refusal at one level', () => {
     for (let index = 0; index < 3; index++) await expectError(await call(apiKey.key, slug), 412, code);
 
     // Every level counted the one admitted call, once: its request and its 17 tokens, nothing held.
-    const ledgers = [`workspace:${workspaceId}`, `api_key:${apiKey.id}`, virtualKeyId, `${virtualKeyId}/model:usage-17`];
+    const ledgers = [`workspace:${workspaceId}`, `api_key:${apiKey.id}`, virtualKeyId, `${virtualKeyId}/model:["usage-17"]`];
     for (const id of ledgers) {
       const state = await ledgerOf(env, { id }).state(perDay(100) as never, { unit: 'tokens', period: { start: 0, end: null } }, Date.now());
       expect({ id, used: state.windows[0]!.used, spent: state.spent, reserved: state.reserved }).toEqual({ id, used: 1, spent: 17, reserved: 0 });
     }
+  });
+});
+
+describe('calls refused at one level while leases are held at others', () => {
+  it('cost the other levels nothing, even once their lease has gone back', { timeout: 30_000 }, async () => {
+    const roomy = { rate_limits: perDay(100_000), usage_limits: tokens(10_000_000) };
+    const { workspaceId, apiKey, slug } = await fourLevels({ workspace: roomy, apiKey: roomy, virtualKey: { rate_limits: perDay(10) } });
+    let admitted = 0;
+    const fire = async () => {
+      if ((await call(apiKey.key, slug)).status === 200) admitted++;
+    };
+    for (let wave = 0; wave < 3; wave++) {
+      for (let index = 0; index < 8; index++) await fire();
+      await Promise.all(Array.from({ length: 20 }, fire));
+    }
+    expect(admitted).toBe(10);
+    expect((await read(`/v1/admin/workspaces/${workspaceId}`)).rate_limit_windows[0].used).toBe(10);
+    expect((await read(`/v1/api-keys/${apiKey.id}`)).usage_limits.spent).toBe(17 * 10);
   });
 });
 
@@ -196,7 +269,7 @@ describe('deleting', () => {
       apiKey: { rate_limits: perDay(10), model_limits: [{ models: ['usage-17'], rate_limits: perDay(10) }] },
     });
     expect((await call(apiKey.key, slug)).status).toBe(200);
-    const ledgers = [`workspace:${workspaceId}`, `api_key:${apiKey.id}`, `api_key:${apiKey.id}/model:usage-17`];
+    const ledgers = [`workspace:${workspaceId}`, `api_key:${apiKey.id}`, `api_key:${apiKey.id}/model:["usage-17"]`];
     const used = async () =>
       Promise.all(ledgers.map(async (id) => (await ledgerOf(env, { id }).state(perDay(10) as never, null, Date.now())).windows[0]!.used));
     expect(await used()).toEqual([1, 1, 1]);

@@ -7,7 +7,7 @@
 // - a workspace key can't hold an organisation-only scope (400).
 
 import { apiKeyLevel, NO_LIMITS } from '../limits/limit-levels';
-import { applyLimitChange, clearLedgers, holderLevels, limitsView, liveStates, storedLimits } from './limits-view';
+import { applyLimitChange, changesLimits, clearLedgers, holderLevels, limitsView, liveStates, storedLimits } from './limits-view';
 import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { assertScope, namedWorkspace, type Principal } from '../auth/principal';
@@ -221,6 +221,10 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
     }
   }
   checkCanManage(principal, current);
+  // Limits bind the app holding the key: the key itself can't lift or reset them.
+  if (principal.apiKeyId === current.id && changesLimits(input)) {
+    throw forbidden('limits_forbidden', 'An API key can’t change or reset its own limits.');
+  }
   if (input.scopes) checkGrantedScopes(principal, current.type, input.scopes);
   const expiresAt = boundedExpiry(principal, input.expires_at, false);
   const auditRecord = await changeRecord(env, audit, { resource_type: 'api_key', action: 'update', resource_id: current.id, workspace_id: current.workspaceId });

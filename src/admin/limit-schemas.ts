@@ -29,7 +29,7 @@ export const modelLimitsField = () =>
       .array(ModelLimitInput)
       .check(
         z.maxLength(10),
-        z.refine((rules) => new Set(rules.map((rule) => rule.models.join(','))).size === rules.length, 'must not have two rules for the same models'),
+        z.refine((rules) => new Set(rules.map((rule) => JSON.stringify(rule.models))).size === rules.length, 'must not have two rules for the same models'),
       ),
   );
 

@@ -29,7 +29,7 @@ export function storedUsageLimits(
 function storedModelLimits(input: ModelLimitsInput | undefined, current: StoredModelLimit[], now: Date): StoredModelLimit[] {
   if (input === undefined) return current;
   return (input ?? []).map((rule) => {
-    const kept = current.find((old) => old.models.join(',') === rule.models.join(','));
+    const kept = current.find((old) => JSON.stringify(old.models) === JSON.stringify(rule.models));
     return { models: rule.models, rateLimits: rule.rate_limits ?? [], usageLimits: storedUsageLimits(rule.usage_limits ?? null, kept?.usageLimits ?? null, now) };
   });
 }
@@ -38,6 +38,11 @@ export interface LimitsInput {
   rate_limits?: RateLimitRule[] | undefined;
   usage_limits?: UsageLimitsInput | null | undefined;
   model_limits?: ModelLimitsInput | undefined;
+}
+
+/** Whether `input` sets or resets limits. */
+export function changesLimits(input: LimitsInput & { reset_usage?: boolean | undefined }): boolean {
+  return input.rate_limits !== undefined || input.usage_limits !== undefined || input.model_limits !== undefined || input.reset_usage === true;
 }
 
 /** A holder's limits after `input` (create: `current` is NO_LIMITS). */

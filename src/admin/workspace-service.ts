@@ -4,7 +4,7 @@
 import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
 import { actsIn, type Principal } from '../auth/principal';
-import { KeygateError, notFound } from '../errors';
+import { forbidden, KeygateError, notFound } from '../errors';
 import { NO_LIMITS, workspaceLevel } from '../limits/limit-levels';
 import { DEFAULT_WORKSPACE_ID, newWorkspaceId } from '../store/identifiers';
 import { evictCachedWorkspace } from '../store/workspace-cache';
@@ -17,7 +17,7 @@ import {
   updateWorkspace,
   workspaceContents,
 } from '../store/workspaces-table';
-import { applyLimitChange, clearLedgers, limitsView, liveStates, storedLimits } from './limits-view';
+import { applyLimitChange, changesLimits, clearLedgers, limitsView, liveStates, storedLimits } from './limits-view';
 import type { WorkspaceObject } from './workspace-answers';
 import type { CreateWorkspaceBody, UpdateWorkspaceBody, WorkspaceListQuery } from './workspace-schemas';
 
@@ -93,6 +93,10 @@ export async function updateWorkspaceById(
   audit: AuditRequest,
 ): Promise<void> {
   const current = await getWorkspace(env, principal, id);
+  // A workspace's limits bind every key in it: only the organisation sets them, never its own keys.
+  if (principal.workspaceId !== null && changesLimits(input)) {
+    throw forbidden('limits_forbidden', 'Only an organisation API key can change or reset a workspace’s limits.');
+  }
   const updated: WorkspaceRecord = {
     ...current,
     name: input.name ?? current.name,

@@ -6,7 +6,7 @@ import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
 import type { AppEnv } from '../http/context';
 import { requireScope } from '../http/require-scope';
-import { assertCallsModelNamed, assertModelAllowed } from '../limits/model-allow-list';
+import { assertCallsModelNamed, assertModelAllowed, assertModelReadable } from '../limits/model-allow-list';
 import { withTopLevelField } from '../wire/json-body';
 import { admit, CLIENT_CLOSED_REQUEST } from '../usage/metering';
 import { providerOf } from '../providers/registry';
@@ -57,14 +57,17 @@ export function gatewayRoutes() {
     // Before any reservation: a model off either list costs nothing at any level.
     assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');
     assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
+    // Model rules, like allow-lists, must see the model that runs: one they can't read is refused.
+    if ((principal.limits?.modelLimits.length ?? 0) > 0) assertModelReadable(call.model, method, 'This API key');
+    if (record.modelLimits.length > 0) assertModelReadable(call.model, method, `Virtual key ${record.slug}`);
+    const ruled = record.modelLimits.length + (principal.limits?.modelLimits.length ?? 0) > 0;
     const listed = principal.allowedModels.length + record.allowedModels.length > 0;
-    if (listed) assertCallsModelNamed(providerOf(record), record, call.model);
+    if (listed || ruled) assertCallsModelNamed(providerOf(record), record, call.model);
     const levels = await resolveLimitLevels(c.env, c.executionCtx, principal, record, call.model);
     // Where the model decides something (a list, a model rule, a price), the upstream gets that
     // model and no other: a body naming `model` twice has every copy set to the one Keygate read
     // (the last).
-    const modelDecides =
-      listed || record.modelLimits.length + (principal.limits?.modelLimits.length ?? 0) > 0 || levels.some((level) => level.usageLimits?.type === 'cost');
+    const modelDecides = listed || ruled || levels.some((level) => level.usageLimits?.type === 'cost');
     if (modelDecides && call.json && call.model !== null && typeof call.body === 'string') {
       call.body = withTopLevelField(call.body, call.json, 'model', call.model);
     }

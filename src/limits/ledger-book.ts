@@ -128,7 +128,7 @@ export class LedgerBook {
       this.state.applied.set(callerSettlement.id, now);
     }
     if (callerSettlement.release !== undefined) {
-      this.#takeBack(callerSettlement.reservationId, callerSettlement.release);
+      this.#takeBack(callerSettlement, callerSettlement.release);
       return null;
     }
     const settlement = currentSettlement(this.state.settings, callerSettlement, now);
@@ -141,6 +141,8 @@ export class LedgerBook {
     const id = lease?.id ?? settlement.reservationId;
     const reservation = id === null ? undefined : this.state.reservations.get(id);
     const expired = id === null ? undefined : this.state.expired.get(id);
+    // A lease given back once already (a resend that outlived the applied ids): nothing more to do.
+    if (back && reservation?.lease?.admitted !== undefined) return null;
 
     let charge = 0;
     if (reservation) {
@@ -161,6 +163,10 @@ export class LedgerBook {
         if (!lease) this.state.expired.delete(id!);
         // Corrected in the budget it was charged to; a later period or another unit owes nothing.
         charge = settlement.budget && this.#heldInCurrentBudget(expired) ? amount - (lease ? lease.amount : expired.charged) : 0;
+      } else if (lease && settlement.budget) {
+        // Its lease is gone without being charged (only a resend can end one early): the call is
+        // charged in full, the strict direction, never let through free.
+        charge = amount;
       }
     }
     const alert = charge !== 0 ? this.#charge(charge, now, settlement.budget?.alertThreshold) : null;
@@ -193,7 +199,14 @@ export class LedgerBook {
    * Takes back an admission made at `at` (another level refused the call): its request, and what
    * its reservation holds, in whichever of its windows are still counted. Nothing is charged.
    */
-  #takeBack(reservationId: string | null, at: number): void {
+  #takeBack({ reservationId, lease }: Settlement, at: number): void {
+    if (lease) {
+      // A call admitted from a lease that has gone back: its share leaves the lease as a settled
+      // call that used nothing, and its request leaves the lease's windows.
+      const held = this.state.reservations.get(lease.id);
+      if (held) this.#shrink(lease.id, held, { ...lease, settled: 1 }, false);
+      return this.#uncount(held?.at ?? at, 1, lease.tokens);
+    }
     const reservation = reservationId === null ? undefined : this.state.reservations.get(reservationId);
     if (reservation) this.#release(reservationId!, reservation);
     this.#uncount(at, 1, reservation?.tokens ?? 0);

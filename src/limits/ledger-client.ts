@@ -141,7 +141,7 @@ export async function admitAtEveryLevel(
     // A lease's share goes back into the lease; once the lease has gone back, the share settles
     // as a call that used nothing (its request stays counted in the lease's window).
     if (lease && giveBackToLease(level, lease)) continue;
-    const settlement = { id: crypto.randomUUID(), revision: level.revision, reservationId, tokens: 0, amount: 0, ...(lease ? { lease } : { release: at }) };
+    const settlement = { id: crypto.randomUUID(), revision: level.revision, reservationId, tokens: 0, amount: 0, release: at, ...(lease ? { lease } : {}) };
     sendSettlementsNow(env, context, level, [{ settlement, now }]);
   }
   throw refused.reason;
@@ -163,7 +163,12 @@ export function settleInLedger(
   const budget = limits
     ? { unit: limits.type, period: budgetPeriod(limits, now), ...(limits.alert_threshold !== undefined ? { alertThreshold: limits.alert_threshold } : {}) }
     : undefined;
-  if (settlement.lease && settleIntoLease(level, settlement.lease, settlement)) return;
+  if (settlement.lease && settleIntoLease(level, settlement.lease, settlement)) {
+    // A call that used more than it took from the lease ends the lease at once: the ledger then
+    // judges the next call by what was really used, as it would without leases.
+    if (usedMoreThanReserved) sendSettlementsNow(env, context, level, takeLeaseReturn(level, now));
+    return;
+  }
   const entry: PendingSettlement = { settlement: { id: crypto.randomUUID(), revision: level.revision, ...settlement, ...(budget ? { budget } : {}) }, now };
   if (usedMoreThanReserved) sendSettlementsNow(env, context, level, [entry]);
   else holdSettlements(env, context, level, [entry]);

@@ -73,7 +73,8 @@ export interface Settlement {
   budget?: { unit: BudgetUnit; period: BudgetPeriod; alertThreshold?: number };
   /**
    * Set when the call was refused at another level: the admission made at this time (the
-   * ledger's) is taken back, its request and reservation, and nothing is charged.
+   * ledger's) is taken back, its request and its reservation (or its share of `lease`), and
+   * nothing is charged.
    */
   release?: number;
   /** A call admitted from a lease, and the estimates it took from it. */

@@ -59,7 +59,7 @@ export function modelLevel(owner: LimitLevel, rule: StoredModelLimit, index: num
   return {
     ...owner,
     kind: 'model',
-    id: `${owner.id}/model:${rule.models.join(',')}`,
+    id: `${owner.id}/model:${JSON.stringify(rule.models)}`,
     name: `The model rule ${rule.models.join(', ').slice(0, 200)} of ${owner.name.replace('Virtual', 'virtual')}`,
     field: `model_limits[${index}].usage_limits`,
     rateLimits: rule.rateLimits,

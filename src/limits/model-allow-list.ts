@@ -23,7 +23,22 @@ export function assertModelAllowed(patterns: readonly string[], model: string | 
 }
 
 /**
- * On a key with an allow-list, a model the provider would answer with a stand-in (a name no Azure
+ * 412 `model_not_allowed` for a POST naming no model Keygate can read, where `holder` has model
+ * rules: a rule can't be applied to a call whose model is unknown, so the call is refused, as on a
+ * key with an allow-list.
+ */
+export function assertModelReadable(model: string | null, method: string, holder: string): void {
+  if (method !== 'POST' || model !== null) return;
+  throw new KeygateError(
+    'precondition_failed',
+    'model_not_allowed',
+    `${holder} has model rules (model_limits); this call names no model Keygate can read (send it as \`model\` in a JSON body).`,
+    'model',
+  );
+}
+
+/**
+ * On a key with an allow-list or model rules, a model the provider would answer with a stand-in (a name no Azure
  * deployment has goes to the default one) is refused: the list would otherwise pass a name that
  * is not what runs.
  */
@@ -32,7 +47,7 @@ export function assertCallsModelNamed(provider: StoredKeyProvider, record: { slu
   throw new KeygateError(
     'precondition_failed',
     'model_not_allowed',
-    `Virtual key ${record.slug} has no deployment for model ${JSON.stringify(quoted(model, 100))}; with an allow-list, a call must name a deployment or its alias.`,
+    `Virtual key ${record.slug} has no deployment for model ${JSON.stringify(quoted(model, 100))}; with an allow-list or model rules, a call must name a deployment or its alias.`,
     'model',
   );
 }

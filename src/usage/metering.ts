@@ -39,9 +39,13 @@ function streamedEstimate(estimate: Usage, streamedCharacters: number): Usage {
   return { promptTokens: estimate.promptTokens, completionTokens, totalTokens: estimate.promptTokens + completionTokens };
 }
 
-/** Calls that generate (a JSON body naming a model) are estimated and priced; others (GET /models, uploads) are not. */
-function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
-  return call.json !== null && typeof call.json.model === 'string';
+/**
+ * Calls that generate are estimated and priced: a JSON body naming a model, or one the provider
+ * runs on a model of its choosing (an Azure key's default deployment). Others (GET /models,
+ * uploads) are not.
+ */
+function isGeneration(call: { json: Record<string, unknown> | null }, pricedModel: string | null): boolean {
+  return call.json !== null && (typeof call.json.model === 'string' || pricedModel !== null);
 }
 
 /**
@@ -58,7 +62,7 @@ export async function admit(
   pricedModel: string | null,
 ): Promise<AdmittedCall> {
   const startedAt = Date.now();
-  const generation = isGeneration(call);
+  const generation = isGeneration(call, pricedModel);
   // Walking a long prompt costs time on every call, and most calls never need the estimate: only
   // admission to a limited level does, or a call whose answer reports no usage. So it is made
   // once, when first needed.
