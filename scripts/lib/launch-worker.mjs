@@ -10,6 +10,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -112,7 +113,7 @@ async function staticAssets(compatibilityDate) {
  * Builds and starts Keygate. `vars` override wrangler.toml's [vars] and may also set the secrets
  * ADMIN_API_KEY and VAULT_KEY (random ones are generated otherwise). `port: 0` picks a free port;
  * `inspectorPort` opens V8's inspector there (see scripts/profile.mjs); `ledgerInMemory` keeps
- * Durable Object storage in memory instead of on local disk; `minify: false` builds readable code
+ * Durable Object storage on a memory-backed file system (/dev/shm) instead of local disk; `minify: false` builds readable code
  * (for profiles) instead of what deploys; `bundleDir` runs a bundle built before (by
  * `wrangler deploy --dry-run --outdir <dir>`) instead of building one, and leaves it in place;
  * `entry` builds another entry module than wrangler.toml's `main` (a benchmark's wrapper).
@@ -132,7 +133,13 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
   };
 
   const outdir = bundleDir ?? (await mkdtemp(join(tmpdir(), 'keygate-build-')));
-  const removeBuild = () => (bundleDir ? Promise.resolve() : rm(outdir, { recursive: true, force: true }));
+  // Ledgers keep their rows in SQLite, which Miniflare's ephemeral Durable Objects lack: "in
+  // memory" is SQLite files on a RAM-backed file system, so a durable write costs no disk commit.
+  const memoryDir = ledgerInMemory ? await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'keygate-ledgers-')) : null;
+  const removeBuild = async () => {
+    if (memoryDir) await rm(memoryDir, { recursive: true, force: true });
+    if (!bundleDir) await rm(outdir, { recursive: true, force: true });
+  };
   let mf;
   try {
     const scriptPath = bundleDir ? join(bundleDir, 'index.js') : await buildWorker(outdir, { minify, entry });
@@ -144,6 +151,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
       // Persistence is one of Miniflare's shared options, not a Worker's.
       ...(persist ? { d1Persist: persist.d1, kvPersist: persist.kv, ...(persist.durableObjects ? { durableObjectsPersist: persist.durableObjects } : {}) } : {}),
+      ...(memoryDir ? { durableObjectsPersist: memoryDir } : {}),
       workers: [
         {
           name: 'keygate',
@@ -157,8 +165,6 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
           kvNamespaces: ['KEY_CACHE'],
           d1Databases: ['DB'],
           durableObjects: { KEY_LEDGER: { className: 'KeyLedger', useSQLite: true }, AUDIT_CHAIN: { className: 'AuditChain', useSQLite: true } },
-          // Only the benchmark sets this, to show what the ledger costs without local disk commits.
-          ...(ledgerInMemory ? { unsafeEphemeralDurableObjects: true } : {}),
           bindings,
         },
         await staticAssets(compatibilityDate),
