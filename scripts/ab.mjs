@@ -4,6 +4,10 @@
 // (the working tree's, built now, when no dir is given), is the gateway slower with key kind B
 // than with key kind A? Kinds as in BENCH_API_KEY: `admin` (the bootstrap key) or `workspace` (a
 // workspace service key with only completions.write); `--keys=workspace,workspace` is an A/A run.
+// `npm run ab -- [<bundle dir>] --targets=<A>,<B>`: on one bundle, is target B slower than A?
+// Targets: `keygate` (a key without limits), `limits` (a key with a rate limit and a budget far
+// from exhaustion) and `levels` (the same limits on the workspace, the API key, the virtual key
+// and a model rule of each key).
 //
 // Runs both side by side against one fake upstream and alternates short autocannon runs between
 // them, in both orders, at 1 and 32 connections; prints the medians and B/A. Build each bundle
@@ -19,16 +23,24 @@
 
 import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
-import { apiKeyKindFromEnv, checkApiKeyKind, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
+import { apiKeyKindFromEnv, checkApiKeyKind, createFourLevels, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate } from './lib/launch-worker.mjs';
 
 const args = process.argv.slice(2);
 const dirs = args.filter((arg) => !arg.startsWith('--'));
 const keysOption = args.find((arg) => arg === '--keys' || arg.startsWith('--keys='));
 const keyKinds = keysOption ? (keysOption.split('=')[1] ?? 'admin,workspace').split(',').map(checkApiKeyKind) : null;
-if (keyKinds ? keyKinds.length !== 2 || dirs.length > 1 : dirs.length !== 2) {
+const TARGETS = ['keygate', 'limits', 'levels'];
+const targetsOption = args.find((arg) => arg.startsWith('--targets='));
+const targets = targetsOption ? targetsOption.split('=')[1].split(',') : null;
+if (targets && (targets.length !== 2 || targets.some((target) => !TARGETS.includes(target)))) {
+  console.error(`--targets takes two of: ${TARGETS.join(', ')}`);
+  process.exit(2);
+}
+if (keyKinds || targets ? dirs.length > 1 : dirs.length !== 2) {
   console.error('usage: npm run ab -- <bundle dir A> <bundle dir B> [--limits] [--stream]');
   console.error('       npm run ab -- [<bundle dir>] --keys[=<kind A>,<kind B>] [--limits] [--stream]   (kinds: admin, workspace)');
+  console.error('       npm run ab -- [<bundle dir>] --targets=<A>,<B> [--stream]   (targets: keygate, limits, levels)');
   process.exit(2);
 }
 const withLimits = args.includes('--limits');
@@ -36,9 +48,8 @@ const stream = args.includes('--stream');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 6);
 const SECONDS = Number(process.env.AB_SECONDS ?? 2);
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
-const limits = withLimits
-  ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }
-  : {};
+const LIMITS = { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } };
+const limits = withLimits ? LIMITS : {};
 
 /** A function that loads `url` for a while and returns autocannon's result, refusing failures. */
 function loader(url, headers) {
@@ -66,7 +77,22 @@ const launch = async (bundleDir) => {
 try {
   const variants = {};
   let description;
-  if (keyKinds) {
+  if (targets) {
+    const keygate = await launch(dirs[0]);
+    const kind = apiKeyKindFromEnv();
+    const url = `${keygate.url}/v1/chat/completions`;
+    const make = {
+      keygate: async () => variant(keygate, await createVirtualKey(keygate, 'ab'), kind),
+      limits: async () => variant(keygate, await createVirtualKey(keygate, 'ab', LIMITS), kind),
+      levels: async () => {
+        const levels = await createFourLevels(keygate, LIMITS);
+        return loader(url, gatewayHeaders(levels.apiKey, levels.slug));
+      },
+    };
+    variants.A = await make[targets[0]]();
+    variants.B = await make[targets[1]]();
+    description = `A: ${targets[0]}, B: ${targets[1]}, one instance of ${dirs[0] ?? 'the working tree'}`;
+  } else if (keyKinds) {
     const keygate = await launch(dirs[0]);
     const slug = await createVirtualKey(keygate, 'ab', limits);
     variants.A = await variant(keygate, slug, keyKinds[0]);
@@ -93,7 +119,7 @@ try {
     }
   }
 
-  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}; ${description}; ${ROUNDS} interleaved rounds of ${SECONDS} s; ${new Date().toISOString()}`);
+  console.log(`\n${targets ? 'targets' : withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}; ${description}; ${ROUNDS} interleaved rounds of ${SECONDS} s; ${new Date().toISOString()}`);
   const directMs = 1000 / median(directRuns);
   for (const connections of [1, 32]) {
     const a = median(runs.A[connections]);

@@ -67,9 +67,8 @@ async function fromLedger<Result>(level: LimitLevel, call: () => Promise<Result>
 }
 
 /**
- * Admits a call against a level's rate limits and budget, from this isolate's lease when it holds
- * one that covers the call, else by its ledger; or throws 429 / 412. `estimate.amount` is in the
- * budget's unit; `estimate.tokens` is held against token limits.
+ * Admits a call against a level's rate limits and budget by its ledger, or throws 429 / 412.
+ * `estimate.amount` is in the budget's unit; `estimate.tokens` is held against token limits.
  */
 export async function admitToLedger(
   env: Env,
@@ -78,8 +77,6 @@ export async function admitToLedger(
   estimate: { amount: number; tokens: number },
   now: number,
 ): Promise<AdmittedAt> {
-  const leased = leasesOn(env) ? admitFromLease(level, estimate, now) : null;
-  if (leased) return { level, reservationId: null, at: now, lease: leased };
   const limits = level.usageLimits;
   const budget = limits ? { limit: limits.credit_limit, unit: limits.type, period: budgetPeriod(limits, now), estimate: estimate.amount } : undefined;
   // A lease that could not cover this call goes back with it.
@@ -122,10 +119,11 @@ export interface AdmittedAt {
 }
 
 /**
- * Admits a call at every level, asked at once. If any refuses (or can't be reached), the levels
- * that admitted it are released at once (its request and reservation taken back), and the first
- * refusal in level order is thrown: the workspace's before the API key's, the virtual key's and
- * its model rules'.
+ * Admits a call at every level: from this isolate's leases where they cover it, and by the other
+ * levels' ledgers, asked at once (none when leases cover every level). If any refuses (or can't
+ * be reached), the levels that admitted it are released at once (its request and reservation
+ * taken back), and the first refusal in level order is thrown: the workspace's before the API
+ * key's, the virtual key's and its model rules'.
  */
 export async function admitAtEveryLevel(
   env: Env,
@@ -133,13 +131,19 @@ export async function admitAtEveryLevel(
   asks: readonly { level: LimitLevel; estimate: { amount: number; tokens: number } }[],
   now: number,
 ): Promise<AdmittedAt[]> {
-  const answers = await Promise.allSettled(asks.map(({ level, estimate }) => admitToLedger(env, context, level, estimate, now)));
+  const leases = leasesOn(env);
+  const leased = asks.map(({ level, estimate }): AdmittedAt | null => {
+    const lease = leases ? admitFromLease(level, estimate, now) : null;
+    return lease && { level, reservationId: null, at: now, lease };
+  });
+  if (leased.every((admission) => admission !== null)) return leased;
+  const answers = await Promise.allSettled(asks.map(({ level, estimate }, index) => leased[index] ?? admitToLedger(env, context, level, estimate, now)));
   const refused = answers.find((answer) => answer.status === 'rejected');
   const admitted = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
   if (!refused) return admitted;
   for (const { level, reservationId, at, lease } of admitted) {
-    // A lease's share goes back into the lease; once the lease has gone back, the share settles
-    // as a call that used nothing (its request stays counted in the lease's window).
+    // A lease's share goes back into the lease; once the lease has gone back, the ledger takes it
+    // out of the lease (its request and its share) as it takes back any other admission.
     if (lease && giveBackToLease(level, lease)) continue;
     const settlement = { id: crypto.randomUUID(), revision: level.revision, reservationId, tokens: 0, amount: 0, release: at, ...(lease ? { lease } : {}) };
     sendSettlementsNow(env, context, level, [{ settlement, now }]);
