@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { AuditLogQuery, documentedAuditLogQuery } from '../src/admin/audit-log-schemas';
 import { CreateVirtualKeyBody, documentedCreateBody } from '../src/admin/virtual-key-schemas';
 import { describeIssue } from '../src/http/validation';
+import { isoDate, isoDateTime } from '../src/schemas/checks';
 
 function outcome(schema: z.ZodMiniType, input: unknown) {
   const result = z.safeParse(schema, structuredClone(input));
@@ -45,6 +46,24 @@ const instant = fc.oneof(
 );
 
 describe('schemas parsed by hand, against the schemas the document shows', () => {
+  it('isoDateTime and isoDate accept what z.iso.datetime({ offset: true }) and z.iso.date() do', () => {
+    const calendar = fc.oneof(
+      instant,
+      fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(
+        ([year, month, day]) => `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+      ),
+      fc.constantFrom('0000-02-29', '1900-02-29', '2000-02-29', '2100-02-29', '2024-04-31', '2024-12-31T23:59:60Z', '2024-01-01T00:00:00.5-23:59', '2024-01-01T00:00:00+24:00'),
+    );
+    const withTimes = fc.oneof(calendar, fc.tuple(calendar, fc.constantFrom('T00:00:00Z', 'T23:59:59.123+05:30', 'T12:00Z', 'T12:00:00')).map(([day, time]) => day.slice(0, 10) + time));
+    fc.assert(
+      fc.property(withTimes, (value) => {
+        expect(z.safeParse(isoDateTime(), value).success).toBe(z.safeParse(z.iso.datetime({ offset: true }), value).success);
+        expect(z.safeParse(isoDate(), value).success).toBe(z.safeParse(z.iso.date(), value).success);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
   it('CreateVirtualKeyBody parses as a discriminated union of the providers would', () => {
     const documented = documentedCreateBody();
     const same = (input: unknown) => expect(outcome(CreateVirtualKeyBody, input)).toEqual(outcome(documented, input));

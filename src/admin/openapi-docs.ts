@@ -13,7 +13,7 @@
 import * as z from 'zod/mini';
 
 /** A field's documentation: a description, or the metadata the document shows. */
-export type Doc = string | { description?: string; example?: unknown };
+export type Doc = string | { description?: string; example?: unknown; format?: string };
 
 /** Documents one schema instance. */
 export interface DocEntry {

@@ -22,7 +22,7 @@ export const DefaultsInput = z.strictObject({
   ),
 });
 
-export const futureTimestamp = isoDateTime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' }).check(
+export const futureTimestamp = isoDateTime('must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z').check(
   z.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
 );
 

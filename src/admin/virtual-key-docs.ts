@@ -7,7 +7,8 @@ import { azureOpenaiProvider } from '../providers/azure-openai';
 import { DeploymentEntry } from '../providers/azure-openai/deployments';
 import { bedrockProvider } from '../providers/bedrock';
 import { openaiProvider } from '../providers/openai';
-import { fields, type DocEntry } from './openapi-docs';
+import { fields, schema, type DocEntry } from './openapi-docs';
+import { futureTimestamp } from './shared-schemas';
 import { VirtualKeyObject } from './virtual-key-answers';
 import { documentedCreateBody, ListQuery, SlugParams, UpdateVirtualKeyBody } from './virtual-key-schemas';
 
@@ -15,6 +16,8 @@ import { documentedCreateBody, ListQuery, SlugParams, UpdateVirtualKeyBody } fro
 export const CreateVirtualKeyDocument = documentedCreateBody();
 
 export const virtualKeyDocs: DocEntry[] = [
+  // Checked by hand (schemas/checks.ts), so the format is said here; every expires_at shares it.
+  ...schema(futureTimestamp, { format: 'date-time' }, 'futureTimestamp'),
   // Every provider's variant; `name` is the same schema in UpdateVirtualKey, so it shows the example there too.
   ...fields(CreateVirtualKeyDocument, {
     name: { example: 'openai-prod' },

@@ -21,7 +21,7 @@ const commonCreateFields = {
 };
 
 const createVariants = PROVIDERS.map((provider) =>
-  z.strictObject({ ...commonCreateFields, provider: z.literal(provider.id), ...provider.createFields }),
+  z.strictObject({ ...commonCreateFields, provider: z.enum([provider.id]), ...provider.createFields }),
 );
 type CreateVariant = (typeof createVariants)[number];
 

@@ -36,7 +36,7 @@ const ContentBlock = z.looseObject({
 
 const ConverseResponse = z.looseObject({
   output: z.looseObject({
-    message: z.looseObject({ role: z.literal('assistant'), content: z.array(ContentBlock) }),
+    message: z.looseObject({ role: z.enum(['assistant']), content: z.array(ContentBlock) }),
   }),
   stopReason: z.string(),
   usage: ConverseUsage,
