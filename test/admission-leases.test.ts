@@ -38,6 +38,23 @@ async function leaseAfter(stub: ReturnType<typeof ledger>, count: number, now: n
 
 const state = (stub: ReturnType<typeof ledger>, now: number) => stub.state(roomy.rateLimits, budgetSettlement, now);
 
+/**
+ * The settlement that gives lease `id` back: it admitted `admitted` calls, `settled` of which it
+ * settles at once (their shares `shares` tokens, their usage `used`), and `unused` requests of 10
+ * tokens each went unused.
+ */
+function giveBack(id: string, { admitted, unused, settled = 0, shares = 0, used = 0 }: { admitted: number; unused: number; settled?: number; shares?: number; used?: number }): Settlement {
+  return {
+    id: crypto.randomUUID(),
+    reservationId: null,
+    tokens: used,
+    amount: used,
+    budget: budgetSettlement,
+    lease: { id, tokens: shares, amount: shares },
+    leaseReturn: { admitted, settled, requests: unused, tokens: unused * 10, amount: unused * 10 },
+  };
+}
+
 describe('a ledger', () => {
   it('grants no lease to a key without recent traffic, and none near a limit', async () => {
     const start = Date.UTC(2026, 10, 30, 12, 0, 10);
@@ -79,14 +96,7 @@ describe('a ledger', () => {
     const stub = ledger();
     const lease = (await leaseAfter(stub, 5, start)).lease!;
     // Two calls were admitted from the lease, each taking its 10-token estimate; they used 7 and 12.
-    const give: Settlement = {
-      id: crypto.randomUUID(),
-      reservationId: null,
-      tokens: 0,
-      amount: 0,
-      lease: { id: lease.id, tokens: 0, amount: 0 },
-      leaseReturn: { admitted: 2, settled: 0, requests: 4, tokens: 40, amount: 40 },
-    };
+    const give = giveBack(lease.id, { admitted: 2, unused: 4 });
     const calls: Settlement[] = [7, 12].map((used) => ({ id: crypto.randomUUID(), reservationId: null, tokens: used, amount: used, budget: budgetSettlement, lease: { id: lease.id, tokens: 10, amount: 10 } }));
     for (const step of steps) {
       if (step === 'return') await stub.settleAll([{ settlement: give, now: start + 500 }]);
@@ -103,15 +113,7 @@ describe('a ledger', () => {
     const start = Date.UTC(2026, 10, 30, 12, 0, 10);
     const stub = ledger();
     const lease = (await leaseAfter(stub, 5, start)).lease!;
-    const give: Settlement = {
-      id: crypto.randomUUID(),
-      reservationId: null,
-      tokens: 7 + 12,
-      amount: 7 + 12,
-      budget: budgetSettlement,
-      lease: { id: lease.id, tokens: 20, amount: 20 },
-      leaseReturn: { admitted: 2, settled: 2, requests: 4, tokens: 40, amount: 40 },
-    };
+    const give = giveBack(lease.id, { admitted: 2, unused: 4, settled: 2, shares: 20, used: 7 + 12 });
     await stub.settleAll([{ settlement: give, now: start + 500 }]);
     expect(await state(stub, start + 600)).toMatchObject({ spent: 19, reserved: 60, windows: [{ used: 6 + 2 }, { used: 60 + 19 }] });
     expect(await stub.storedRows()).toMatchObject({ reservations: 6 });
@@ -140,7 +142,7 @@ describe('a lease and the calls refused elsewhere', () => {
     const lease = (await leaseAfter(stub, 5, start)).lease!;
     const share = { id: lease.id, tokens: 10, amount: 10 };
     // The lease went back having admitted one call; that call was then refused at another level.
-    const give: Settlement = { id: crypto.randomUUID(), reservationId: null, tokens: 0, amount: 0, lease: { id: lease.id, tokens: 0, amount: 0 }, leaseReturn: { admitted: 1, settled: 0, requests: 5, tokens: 50, amount: 50 } };
+    const give = giveBack(lease.id, { admitted: 1, unused: 5 });
     const release: Settlement = { id: crypto.randomUUID(), reservationId: null, tokens: 0, amount: 0, release: start, lease: share };
     await stub.settleAll([{ settlement: give, now: start + 100 }, { settlement: release, now: start + 200 }]);
     expect(await state(stub, start + 300)).toMatchObject({ spent: 0, reserved: 60, windows: [{ used: 6 }, { used: 60 }] });
@@ -153,14 +155,7 @@ describe('a lease and the calls refused elsewhere', () => {
     for (let index = 0; index < 5; index++) book.admit({ ...roomy, lease: false }, start);
     const admission = book.admit(roomy, start);
     const lease = admission.admitted ? admission.lease! : null;
-    const give: Settlement = {
-      id: crypto.randomUUID(),
-      reservationId: null,
-      tokens: 0,
-      amount: 0,
-      lease: { id: lease!.id, tokens: 0, amount: 0 },
-      leaseReturn: { admitted: 3, settled: 0, requests: 3, tokens: 30, amount: 30 },
-    };
+    const give = giveBack(lease!.id, { admitted: 3, unused: 3 });
     book.settle(give, start + 100);
     const counted = book.used(roomy.rateLimits[0]!, start + 100);
     book.state.applied.clear(); // the object restarted: its applied ids were in memory only
