@@ -171,10 +171,13 @@ describe('who may change limits', () => {
     const workspaceId = await createWorkspace('guarded');
     const own = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES });
     expect((await write('PUT', `/v1/admin/workspaces/${workspaceId}`, { usage_limits: tokens(10) })).status).toBe(200);
-    for (const body of [{ usage_limits: null }, { rate_limits: [] }, { reset_usage: true }]) {
+    for (const body of [{ usage_limits: null }, { rate_limits: perDay(5) }, { reset_usage: true }]) {
       await expectError(await requestAs(own.key, 'PUT', `/v1/admin/workspaces/${workspaceId}`, body), 403, 'limits_forbidden');
     }
     expect((await requestAs(own.key, 'PUT', `/v1/admin/workspaces/${workspaceId}`, { description: 'still editable' })).status).toBe(200);
+    // Sending back the limits it holds (a whole object PUT back) changes nothing, and is allowed.
+    const same = { rate_limits: [], usage_limits: { type: 'tokens', credit_limit: 10 } };
+    expect((await requestAs(own.key, 'PUT', `/v1/admin/workspaces/${workspaceId}`, same)).status).toBe(200);
     expect((await read(`/v1/admin/workspaces/${workspaceId}`)).usage_limits).toMatchObject({ credit_limit: 10 });
   });
 
@@ -182,10 +185,11 @@ describe('who may change limits', () => {
     const workspaceId = await createWorkspace('self');
     const manager = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES });
     const limited = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES, usage_limits: tokens(10) }, manager.key);
-    for (const body of [{ usage_limits: null }, { model_limits: [] }, { reset_usage: true }]) {
+    for (const body of [{ usage_limits: null }, { model_limits: [{ models: ['gpt-4o'], rate_limits: perDay(1) }] }, { reset_usage: true }]) {
       await expectError(await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, body), 403, 'limits_forbidden');
     }
     expect((await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { description: 'renamed' })).status).toBe(200);
+    expect((await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { usage_limits: tokens(10), model_limits: [] })).status).toBe(200);
     expect((await requestAs(manager.key, 'PUT', `/v1/api-keys/${limited.id}`, { usage_limits: tokens(20) })).status).toBe(200);
     expect((await read(`/v1/api-keys/${limited.id}`)).usage_limits).toMatchObject({ credit_limit: 20 });
   });

@@ -222,7 +222,7 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
   }
   checkCanManage(principal, current);
   // Limits bind the app holding the key: the key itself can't lift or reset them.
-  if (principal.apiKeyId === current.id && changesLimits(input)) {
+  if (principal.apiKeyId === current.id && changesLimits(input, current.limits)) {
     throw forbidden('limits_forbidden', 'An API key can’t change or reset its own limits.');
   }
   if (input.scopes) checkGrantedScopes(principal, current.type, input.scopes);

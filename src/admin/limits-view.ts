@@ -40,9 +40,15 @@ export interface LimitsInput {
   model_limits?: ModelLimitsInput | undefined;
 }
 
-/** Whether `input` sets or resets limits. */
-export function changesLimits(input: LimitsInput & { reset_usage?: boolean | undefined }): boolean {
-  return input.rate_limits !== undefined || input.usage_limits !== undefined || input.model_limits !== undefined || input.reset_usage === true;
+/** JSON with every object's keys in order: two limits compare equal however their input was spelled. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))) : inner,
+  );
+
+/** Whether `input` changes or resets `current` limits (sending back what is stored changes nothing). */
+export function changesLimits(input: LimitsInput & { reset_usage?: boolean | undefined }, current: StoredLimits): boolean {
+  return input.reset_usage === true || canonical(storedLimits(input, current)) !== canonical(current);
 }
 
 /** A holder's limits after `input` (create: `current` is NO_LIMITS). */

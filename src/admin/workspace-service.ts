@@ -94,7 +94,7 @@ export async function updateWorkspaceById(
 ): Promise<void> {
   const current = await getWorkspace(env, principal, id);
   // A workspace's limits bind every key in it: only the organisation sets them, never its own keys.
-  if (principal.workspaceId !== null && changesLimits(input)) {
+  if (principal.workspaceId !== null && changesLimits(input, current.limits)) {
     throw forbidden('limits_forbidden', 'Only an organisation API key can change or reset a workspace’s limits.');
   }
   const updated: WorkspaceRecord = {
