@@ -46,6 +46,13 @@ const instant = fc.oneof(
 );
 
 describe('schemas parsed by hand, against the schemas the document shows', () => {
+  it('isoDateTime says what it expects whatever the wrong value is, a string or not', () => {
+    for (const value of [123, true, {}, [], 'soon', '2027-02-30T00:00:00Z']) {
+      const result = z.safeParse(isoDateTime('must be an ISO 8601 date-time'), value);
+      expect(result.success ? null : result.error.issues[0]!.message).toBe('must be an ISO 8601 date-time');
+    }
+  });
+
   it('isoDateTime and isoDate accept what z.iso.datetime({ offset: true }) and z.iso.date() do', () => {
     const calendar = fc.oneof(
       instant,

@@ -185,13 +185,28 @@ describe('who may change limits', () => {
     const workspaceId = await createWorkspace('self');
     const manager = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES });
     const limited = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES, usage_limits: tokens(10) }, manager.key);
+    expect((await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { description: 'renamed' })).status).toBe(403);
     for (const body of [{ usage_limits: null }, { model_limits: [{ models: ['gpt-4o'], rate_limits: perDay(1) }] }, { reset_usage: true }]) {
       await expectError(await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, body), 403, 'limits_forbidden');
     }
-    expect((await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { description: 'renamed' })).status).toBe(200);
-    expect((await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { usage_limits: tokens(10), model_limits: [] })).status).toBe(200);
     expect((await requestAs(manager.key, 'PUT', `/v1/api-keys/${limited.id}`, { usage_limits: tokens(20) })).status).toBe(200);
     expect((await read(`/v1/api-keys/${limited.id}`)).usage_limits).toMatchObject({ credit_limit: 20 });
+    // An unlimited key can't lift or reset its own limits either, but may send back what it holds.
+    await expectError(await requestAs(manager.key, 'PUT', `/v1/api-keys/${manager.id}`, { usage_limits: tokens(5) }), 403, 'limits_forbidden');
+    expect((await requestAs(manager.key, 'PUT', `/v1/api-keys/${manager.id}`, { usage_limits: null, description: 'kept' })).status).toBe(200);
+  });
+
+  it('a limited key can’t make, change or rotate keys: they would not be bound by its limits', async () => {
+    const workspaceId = await createWorkspace('no way out');
+    const limited = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: WORKSPACE_SCOPES, usage_limits: tokens(20) });
+    const other = await createApiKey('workspace/service', { workspace_id: workspaceId, scopes: ['completions.write'] });
+    const made = await requestAs(limited.key, 'POST', '/v1/api-keys/workspace/service', { name: 'sibling', workspace_id: workspaceId, scopes: ['completions.write'] });
+    await expectError(made, 403, 'limits_forbidden');
+    await expectError(await requestAs(limited.key, 'PUT', `/v1/api-keys/${other.id}`, { description: 'mine now' }), 403, 'limits_forbidden');
+    await expectError(await requestAs(limited.key, 'POST', `/v1/api-keys/${other.id}/rotate`, {}), 403, 'limits_forbidden');
+    await expectError(await requestAs(limited.key, 'PUT', `/v1/api-keys/${limited.id}`, { usage_limits: null }), 403, 'limits_forbidden');
+    // Reading and deleting keys hand it nothing it is not bound by.
+    expect((await requestAs(limited.key, 'GET', `/v1/api-keys/${other.id}`)).status).toBe(200);
   });
 });
 
@@ -215,6 +230,17 @@ describe('model rules and the model that runs', () => {
     expect((await call(ADMIN_API_KEY, slug, 'gpt4o-prod')).status).toBe(200);
     await expectError(await call(ADMIN_API_KEY, slug, 'gpt4o-prod'), 429, 'rate_limit_exceeded');
     await expectError(await call(ADMIN_API_KEY, slug, 'not-a-deployment'), 412, 'model_not_allowed');
+  });
+
+  it('leave an Azure call that names no model and runs no deployment uncharged, as before', async () => {
+    const slug = await createAzureKey(azureApiKeyBody({ usage_limits: tokens(100_000) }));
+    const response = await callKeygate('/v1/models', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json', 'x-portkey-virtual-key': slug },
+      body: JSON.stringify({ input_file_id: 'file-1', completion_window: '24h' }),
+    });
+    await response.text();
+    expect((await read(`/v1/virtual-keys/${slug}`)).usage_limits).toMatchObject({ spent: 0 });
   });
 
   it('keep apart rules whose models differ only by where a comma is', async () => {

@@ -6,7 +6,7 @@
 //   learn the secret of) a key holding scopes it lacks;
 // - a workspace key can't hold an organisation-only scope (400).
 
-import { apiKeyLevel, NO_LIMITS } from '../limits/limit-levels';
+import { apiKeyLevel, hasLimits, NO_LIMITS } from '../limits/limit-levels';
 import { applyLimitChange, changesLimits, clearLedgers, holderLevels, limitsView, liveStates, storedLimits } from './limits-view';
 import { auditedWrite, changeRecord, type AuditRequest } from '../audit/audit-log';
 import type * as z from 'zod/mini';
@@ -118,6 +118,17 @@ function boundedExpiry(principal: Principal, requested: string | null | undefine
   return asked;
 }
 
+/**
+ * A key with limits of its own can't make, change or rotate API keys: a key it made, or whose
+ * secret it took, would not be bound by them. (Expiry is bounded the same way, by boundedExpiry.)
+ */
+function checkNotLimited(principal: Principal): void {
+  const limits = principal.limits;
+  if (limits && (hasLimits(limits.level) || limits.modelLimits.length > 0)) {
+    throw forbidden('limits_forbidden', 'An API key with limits of its own can’t make, change or rotate API keys.');
+  }
+}
+
 /** A user key acts for its own user only: it makes user keys for that user and nothing else. */
 function checkUserActs(principal: Principal, type: ApiKeyType, userId: string | undefined): void {
   if (principal.kind !== 'workspace-user') return;
@@ -149,6 +160,7 @@ export async function createApiKey(
   if (type !== 'workspace-user' && input.user_id !== undefined) throw invalidRequest('user_id_not_applicable', 'user_id: only user keys have one', 'user_id');
   checkUserActs(principal, type, input.user_id);
   checkGrantedScopes(principal, type, input.scopes);
+  checkNotLimited(principal);
   const expiresAt = boundedExpiry(principal, input.expires_at, true) ?? null;
 
   const token = await newApiKeyToken();
@@ -221,6 +233,7 @@ export async function updateApiKeyById(env: Env, principal: Principal, id: strin
     }
   }
   checkCanManage(principal, current);
+  checkNotLimited(principal);
   // Limits bind the app holding the key: the key itself can't lift or reset them.
   if (principal.apiKeyId === current.id && changesLimits(input, current.limits)) {
     throw forbidden('limits_forbidden', 'An API key can’t change or reset its own limits.');
@@ -259,6 +272,7 @@ export async function deleteApiKeyById(env: Env, principal: Principal, id: strin
 export async function rotateApiKeyById(env: Env, principal: Principal, id: string, input: z.infer<typeof RotateApiKeyBody>, audit: AuditRequest) {
   const current = await findVisibleApiKey(env, principal, id, 'rotate');
   checkCanManage(principal, current);
+  checkNotLimited(principal);
   const token = await newApiKeyToken();
   const now = Date.now();
   const transitionEndsAt = new Date(now + (input.key_transition_period_ms ?? MIN_TRANSITION_MS)).toISOString();

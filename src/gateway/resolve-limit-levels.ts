@@ -3,22 +3,25 @@
 // its model rules. Levels without limits are kept here and skipped by admission.
 
 import type { Principal } from '../auth/principal';
-import { modelLevels, virtualKeyLevel, workspaceLevel, type LimitLevel, type StoredModelLimit } from '../limits/limit-levels';
+import { modelLevel, virtualKeyLevel, workspaceLevel, type LimitLevel, type StoredModelLimit } from '../limits/limit-levels';
+import { modelAllowed } from '../limits/model-allow-list';
 import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { findCachedWorkspace } from '../store/workspace-cache';
 
 // A holder's levels are built once per cached record (records are replaced, never changed, when
-// their holder changes), and per model its rules bind: every call of a busy key reuses them.
-const MODELS_KEPT = 64;
-const built = new WeakMap<object, { level: LimitLevel; byModel: Map<string | null, LimitLevel[]> }>();
+// their holder changes), and once per set of its rules a model matches, never per model name (a
+// name is the client's, of any length): every call of a busy key reuses them.
+const built = new WeakMap<object, { level: LimitLevel; byRules: Map<string, LimitLevel[]> }>();
 
 function levelsOf(holder: object, makeLevel: () => LimitLevel, rules: readonly StoredModelLimit[], model: string | null): LimitLevel[] {
   let entry = built.get(holder);
-  if (!entry) built.set(holder, (entry = { level: makeLevel(), byModel: new Map() }));
-  let levels = entry.byModel.get(model);
+  if (!entry) built.set(holder, (entry = { level: makeLevel(), byRules: new Map() }));
+  const matched = model === null ? [] : rules.flatMap((rule, index) => (modelAllowed(rule.models, model) ? [index] : []));
+  const key = matched.join(',');
+  let levels = entry.byRules.get(key);
   if (!levels) {
-    if (entry.byModel.size >= MODELS_KEPT) entry.byModel.clear();
-    entry.byModel.set(model, (levels = [entry.level, ...modelLevels(entry.level, rules, model)]));
+    const { level } = entry;
+    entry.byRules.set(key, (levels = [level, ...matched.map((index) => modelLevel(level, rules[index]!, index))]));
   }
   return levels;
 }

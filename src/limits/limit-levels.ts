@@ -3,7 +3,6 @@
 // ledger of its own (key-ledger.ts); a call is admitted only if every one of them admits it.
 
 import * as z from 'zod/mini';
-import { modelAllowed } from './model-allow-list';
 import { RateLimitRuleSchema, type RateLimitRule } from './rate-limit-rules';
 import { StoredUsageLimitsSchema, type StoredUsageLimits } from './usage-limits';
 
@@ -45,16 +44,7 @@ export function hasLimits(level: { rateLimits: readonly unknown[]; usageLimits: 
   return level.rateLimits.length > 0 || level.usageLimits !== null;
 }
 
-/**
- * The model rules of `owner` that bind `model`: one level each, with its own ledger. A rule is
- * named by its models, so editing a rule's list starts a fresh ledger for it.
- */
-export function modelLevels(owner: LimitLevel, modelLimits: readonly StoredModelLimit[], model: string | null): LimitLevel[] {
-  return modelLimits.flatMap((rule, index) =>
-    model !== null && modelAllowed(rule.models, model) ? [modelLevel(owner, rule, index)] : [],
-  );
-}
-
+/** One model rule of `owner`, as a level with its own ledger, named by the rule's models. */
 export function modelLevel(owner: LimitLevel, rule: StoredModelLimit, index: number): LimitLevel {
   return {
     ...owner,

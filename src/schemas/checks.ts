@@ -56,6 +56,6 @@ function realDay(value: string): boolean {
 
 /** An ISO 8601 date-time with seconds and an offset (Z or ±hh:mm), as z.iso.datetime({ offset: true }). */
 export const isoDateTime = (message = 'must be a valid datetime') =>
-  z.string().check(z.refine((value) => OFFSET_DATE_TIME.test(value) && realDay(value), message));
+  z.string({ error: message }).check(z.refine((value) => OFFSET_DATE_TIME.test(value) && realDay(value), message));
 /** An ISO 8601 date, as z.iso.date(). */
 export const isoDate = () => z.string().check(z.refine((value) => DATE.test(value) && realDay(value), 'must be a valid date'));

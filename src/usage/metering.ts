@@ -39,13 +39,9 @@ function streamedEstimate(estimate: Usage, streamedCharacters: number): Usage {
   return { promptTokens: estimate.promptTokens, completionTokens, totalTokens: estimate.promptTokens + completionTokens };
 }
 
-/**
- * Calls that generate are estimated and priced: a JSON body naming a model, or one the provider
- * runs on a model of its choosing (an Azure key's default deployment). Others (GET /models,
- * uploads) are not.
- */
-function isGeneration(call: { json: Record<string, unknown> | null }, pricedModel: string | null): boolean {
-  return call.json !== null && (typeof call.json.model === 'string' || pricedModel !== null);
+/** Calls that generate (a JSON body naming a model) are estimated and priced; others (GET /models, uploads) are not. */
+function isGeneration(call: { json: Record<string, unknown> | null }): boolean {
+  return call.json !== null && typeof call.json.model === 'string';
 }
 
 /**
@@ -62,7 +58,7 @@ export async function admit(
   pricedModel: string | null,
 ): Promise<AdmittedCall> {
   const startedAt = Date.now();
-  const generation = isGeneration(call, pricedModel);
+  const generation = isGeneration(call);
   // Walking a long prompt costs time on every call, and most calls never need the estimate: only
   // admission to a limited level does, or a call whose answer reports no usage. So it is made
   // once, when first needed.
@@ -134,7 +130,9 @@ export async function admit(
       charges.forEach(({ level, price, reserved }, index) => {
         // What a usage costs in the level's unit: USD for a cost budget, tokens otherwise.
         const amount = level.usageLimits?.type === 'cost' ? (price ? costOf(charged, price) : 0) : charged.totalTokens;
-        const usedMoreThanReserved = charged.totalTokens > estimate().totalTokens || amount > reserved;
+        // Only what the level counts: tokens against token limits, the amount against its budget.
+        const countsTokens = level.rateLimits.some((rule) => rule.type === 'tokens');
+        const usedMoreThanReserved = (countsTokens && charged.totalTokens > estimate().totalTokens) || (level.usageLimits !== null && amount > reserved);
         const { reservationId, lease } = admitted[index]!;
         settleInLedger(env, context, level, { reservationId, tokens: charged.totalTokens, amount, ...(lease ? { lease } : {}) }, now, usedMoreThanReserved);
       });
