@@ -1,5 +1,5 @@
-// Settlements wait here, per level (limit-levels.ts), and ride along with the key's next ledger call: a busy key then
-// costs its ledger one call and one durable write per request instead of two, and a write was the
+// Settlements wait here, per level (limit-levels.ts), and ride along with the level's next ledger
+// call: a busy key then costs its ledger one call and one durable write per request instead of two, and a write was the
 // ledger's largest cost (docs/benchmarks.md). A key with no next request in SETTLEMENT_DELAY_MS
 // gets its settlements sent on their own.
 //
@@ -39,7 +39,7 @@ function logLost(level: LimitLevel, count: number, error: unknown): void {
   logEvent('warn', 'ledger_settle_failed', { limitLevel: level.name, count, ...failureFields(error) });
 }
 
-/** Takes the key's held settlements, to send with a ledger call about to be made. */
+/** Takes the level's held settlements, to send with a ledger call about to be made. */
 export function takeHeldSettlements(level: Pick<LimitLevel, 'id'>): PendingSettlement[] {
   const entry = held.get(level.id);
   if (!entry) return [];
@@ -48,7 +48,7 @@ export function takeHeldSettlements(level: Pick<LimitLevel, 'id'>): PendingSettl
   return entry.entries;
 }
 
-/** Holds settlements for the key's next ledger call, and makes sure they go within the delay. */
+/** Holds settlements for the level's next ledger call, and makes sure they go within the delay. */
 export function holdSettlements(env: Env, context: Context, level: LimitLevel, entries: readonly PendingSettlement[]): void {
   const entry = held.get(level.id) ?? { level, entries: [], scheduled: false };
   entry.level = level;
@@ -59,7 +59,7 @@ export function holdSettlements(env: Env, context: Context, level: LimitLevel, e
   context.waitUntil(sendHeldLater(env, context, level));
 }
 
-/** Sends the key's held settlements, and `extra`, now. */
+/** Sends the level's held settlements, and `extra`, now. */
 export function sendSettlementsNow(env: Env, context: Context, level: LimitLevel, extra: readonly PendingSettlement[]): void {
   const entries = [...takeHeldSettlements(level), ...extra];
   for (const settlement of extra) sends.set(settlement, 1);

@@ -63,7 +63,7 @@ export class KeyLedger extends DurableObject<Env> {
     await this.#save();
   }
 
-  /** Stores a key's limits; an older revision never replaces a newer one. */
+  /** Stores a level's limits; an older revision never replaces a newer one. */
   async configure(settings: LedgerSettings): Promise<void> {
     if (this.#book.state.settings && this.#book.state.settings.revision > settings.revision) return;
     this.#book.state.settings = settings;

@@ -1,4 +1,5 @@
-// The Worker's side of the ledger: ask before forwarding, settle to the actual usage afterwards.
+// The Worker's side of the ledgers: ask each limited level before forwarding (or admit from this
+// isolate's lease), settle to the actual usage afterwards.
 
 import { recordBudgetEvent } from '../audit/budget-events';
 import { invalidRequest, KeygateError, quoted } from '../errors';
@@ -152,7 +153,7 @@ export async function admitAtEveryLevel(
 }
 
 /**
- * Settles an admitted call: held for the key's next ledger call (held-settlements.ts), or sent at
+ * Settles an admitted call: held for the level's next ledger call (held-settlements.ts), or sent at
  * once when `usedMoreThanReserved`, so the ledger stops judging other calls by a low estimate.
  */
 export function settleInLedger(
@@ -178,14 +179,14 @@ export function settleInLedger(
   else holdSettlements(env, context, level, [entry]);
 }
 
-/** Pushes a key's limits to its ledger, which then corrects Workers still holding an older level. */
+/** Pushes a level's limits to its ledger, which then corrects Workers still holding an older copy. */
 export async function configureLedger(env: Env, level: LimitLevel): Promise<void> {
   await fromLedger(level, () =>
     ledgerOf(env, level).configure({ revision: level.revision, rateLimits: level.rateLimits, usageLimits: level.usageLimits }),
   );
 }
 
-/** `reset_usage`: the key's budget starts its current period afresh. 503 when the ledger can't be reached. */
+/** `reset_usage`: the level's budget starts its current period afresh. 503 when the ledger can't be reached. */
 export async function resetLedgerUsage(env: Env, level: LimitLevel): Promise<void> {
   await fromLedger(level, () => ledgerOf(env, level).resetUsage());
 }
@@ -195,7 +196,7 @@ export interface LimitsState {
   budget: { spent: number; reserved: number; period: BudgetPeriod; alerts: BudgetAlert[] } | null;
 }
 
-/** The live state of a key's limits, for retrieve; settlements this isolate holds go first. */
+/** The live state of a level's limits, for reads; what this isolate holds for it (settlements, its lease) goes first. */
 export async function limitsState(env: Env, context: Pick<ExecutionContext, 'waitUntil'>, level: LimitLevel, now: number = Date.now()): Promise<LimitsState> {
   if (level.rateLimits.length === 0 && !level.usageLimits) return { windows: [], budget: null };
   const period = level.usageLimits ? budgetPeriod(level.usageLimits, now) : null;
