@@ -10,6 +10,9 @@ export const UPSTREAM_DEFAULTS = {
   AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   BEDROCK_RUNTIME_ENDPOINT: 'https://bedrock-runtime.{region}.amazonaws.com',
   AWS_STS_ENDPOINT: 'https://sts.{region}.amazonaws.com',
+  GOOGLE_TOKEN_URL: 'https://oauth2.googleapis.com/token',
+  VERTEX_ENDPOINT: 'https://{region}-aiplatform.googleapis.com',
+  VERTEX_GLOBAL_ENDPOINT: 'https://aiplatform.googleapis.com',
 } as const;
 
 export type UpstreamSetting = keyof typeof UPSTREAM_DEFAULTS;

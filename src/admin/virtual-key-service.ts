@@ -72,7 +72,7 @@ export async function createVirtualKey(env: Env, principal: Principal, input: Cr
   const workspaceId = namedWorkspace(principal, input.workspace_id) ?? DEFAULT_WORKSPACE_ID;
   const provider = findProvider(input.provider);
   if (!provider) throw invalidRequest('unknown_provider', `provider ${input.provider} is not supported`, 'provider');
-  const credentials = provider.credentialsFromCreate(input, env);
+  const credentials = await provider.credentialsFromCreate(input, env);
   const identity = { workspaceId, id: newVirtualKeyId(), slug: newSlug(input.name) };
   const sealed = await sealProviderSecret(env, identity, credentials.secret);
   const now = new Date().toISOString();
@@ -138,7 +138,7 @@ export async function updateVirtualKeyBySlug(
   if (foreignField) {
     throw invalidRequest('field_not_applicable', `${foreignField} does not apply to ${provider.id} virtual keys`, foreignField);
   }
-  const changes = provider.applyUpdate(input, { config: current.providerConfig, masked: current.maskedSecrets }, env);
+  const changes = await provider.applyUpdate(input, { config: current.providerConfig, masked: current.maskedSecrets }, env);
   const sealed = changes.secret ? await sealProviderSecret(env, current, changes.secret) : null;
   const updated: VirtualKeyRecord = {
     ...current,

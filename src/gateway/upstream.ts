@@ -126,9 +126,11 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 /**
  * An upstream error body with `error.message` but no top-level `message` (OpenAI's shape) gets
  * one copied up, so the Portkey SDK shows the message rather than the whole body. Everything the
- * upstream sent stays as it was. Returns null when there is nothing to add.
+ * upstream sent stays as it was. Google's APIs answer errors as a list of one (`[{"error":…}]`),
+ * which no OpenAI SDK reads: that one error is answered. Returns null when there is nothing to add.
  */
-function withTopLevelMessage(body: unknown): string | null {
+function withTopLevelMessage(listed: unknown): string | null {
+  const body = Array.isArray(listed) && listed.length === 1 ? listed[0] : listed;
   if (body === null || typeof body !== 'object' || Array.isArray(body) || 'message' in body) return null;
   const error = (body as { error?: unknown }).error;
   const message = error !== null && typeof error === 'object' ? (error as { message?: unknown }).message : undefined;

@@ -91,14 +91,17 @@ export interface ProviderModule<
    * (src/audit/masking.ts), and a test checks every secret-looking field is listed.
    */
   secretFields: ReadonlyArray<keyof CreateFields | keyof UpdateFields>;
-  /** Splits a create body into secret and config; throws a 400 KeygateError for a broken rule. */
-  credentialsFromCreate(fields: z.infer<z.ZodMiniObject<CreateFields>>, env: Env): ProviderCredentials<Config>;
+  /**
+   * Splits a create body into secret and config; throws a 400 KeygateError for a broken rule. It
+   * may be async, for checks that need WebCrypto (a private key that must import).
+   */
+  credentialsFromCreate(fields: z.infer<z.ZodMiniObject<CreateFields>>, env: Env): ProviderCredentials<Config> | Promise<ProviderCredentials<Config>>;
   /** What an update changes, given the stored config; throws a 400 KeygateError for a broken rule. */
   applyUpdate(
     fields: z.infer<z.ZodMiniObject<UpdateFields>>,
     current: Omit<ProviderCredentials<Config>, 'secret'>,
     env: Env,
-  ): CredentialChanges<Config>;
+  ): CredentialChanges<Config> | Promise<CredentialChanges<Config>>;
   /** The non-secret settings shown on read as `model_config`. */
   describeConfig(config: Config): Record<string, unknown>;
   /** The model a call is priced as, for cost budgets (e.g. an Azure deployment's underlying model). */

@@ -4,6 +4,7 @@ import { KeygateError, quoted } from '../errors';
 import { azureOpenaiProvider } from './azure-openai';
 import { bedrockProvider } from './bedrock';
 import { openaiProvider } from './openai';
+import { vertexProvider } from './vertex-ai';
 import type { ProviderModule, StoredConfig } from './provider';
 
 // The element type is widened on purpose: callers validate fields with the module's own schema.
@@ -14,7 +15,7 @@ export type AnyProviderModule = ProviderModule<any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type StoredKeyProvider = ProviderModule<StoredConfig, any, any>;
 
-export const PROVIDERS = [openaiProvider, azureOpenaiProvider, bedrockProvider] as const satisfies readonly AnyProviderModule[];
+export const PROVIDERS = [openaiProvider, azureOpenaiProvider, bedrockProvider, vertexProvider] as const satisfies readonly AnyProviderModule[];
 
 const byId = new Map<string, AnyProviderModule>(PROVIDERS.map((provider) => [provider.id, provider]));
 

@@ -47,13 +47,18 @@ const PRICES: Readonly<Record<string, ModelPrice>> = {
   'gemini-2.0-flash': price(0.1, 0.4),
   'gemini-2.0-flash-lite': price(0.075, 0.3),
   'gemini-2.5-flash': price(0.3, 2.5),
+  'gemini-2.5-flash-lite': price(0.1, 0.4),
   'gemini-2.5-pro': price(1.25, 10),
+  'gemini-3-pro-preview': price(2, 12),
 };
 
-/** Names that price as another: dated OpenAI snapshots and Bedrock cross-region inference profiles. */
+/**
+ * Names that price as another: dated OpenAI snapshots, Bedrock cross-region inference profiles and
+ * Gemini's numbered versions (gemini-2.0-flash-001).
+ */
 function candidates(model: string): string[] {
   const withoutRegion = model.replace(/^(us|eu|apac|us-gov|global)\./, '');
-  const withoutDate = withoutRegion.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  const withoutDate = withoutRegion.replace(/-\d{4}-\d{2}-\d{2}$|-\d{3}$/, '');
   return [...new Set([model, withoutRegion, withoutDate])];
 }
 
