@@ -1,12 +1,12 @@
 // After a realistic run of operations, no D1 row and no KV value holds a provider secret,
 // in clear or in an obvious encoding. Only masks (the last 4 characters) may appear.
 
-import { env } from 'cloudflare:workers';
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { azureApiKeyBody, azureEntraBody, createAzureKey, uniqueTenant } from './support/azure';
 import { BASE_CREDENTIALS_ENV, bedrockAccessKeyBody, bedrockRoleBody, uniqueModel, uniqueRoleArn } from './support/bedrock';
 import { chatAs, createApiKey, createVirtualKeyIn, createWorkspace, requestAs } from './support/access';
 import { ADMIN_API_KEY, adminRequest, chat, createKeyFromBody, createVirtualKey } from './support/keygate';
+import { captureLogs, everyStoredText, leakedForms } from './support/secret-scan';
 
 const SECRETS = [
   'sk-fake-scan-alpha-1111111111111111',
@@ -14,36 +14,6 @@ const SECRETS = [
   'sk-fake-scan-charlie-33333333333333',
   'sk-fake-scan-rotated-4444444444444',
 ];
-
-/** The forms a leaked secret could take: as is, without its last 4 characters, and base64. */
-function leakedForms(secret: string): string[] {
-  return [secret, secret.slice(0, -4), btoa(secret), btoa(secret).replace(/=+$/, '')];
-}
-
-/** Every console line written until `restore`. */
-function captureLogs(): { lines: string[]; restore: () => void } {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
-  return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
-}
-
-async function everyStoredText(): Promise<string[]> {
-  const texts: string[] = [];
-  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
-  expect(tables.results.map((table) => table.name)).toContain('virtual_keys');
-  for (const { name } of tables.results) {
-    const rows = await env.DB.prepare(`SELECT * FROM "${name}"`).all();
-    texts.push(...rows.results.map((row) => JSON.stringify(row)));
-  }
-  let cursor: string | undefined;
-  do {
-    const page = await env.KEY_CACHE.list({ cursor });
-    for (const key of page.keys) texts.push(key.name, (await env.KEY_CACHE.get(key.name)) ?? '');
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
-  return texts;
-}
 
 it('finds no plaintext secret in any D1 row or KV value', async () => {
   const [alpha, bravo, charlie] = [

@@ -3,4 +3,4 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 export function startFakeOpenAI(options?: { port?: number; host?: string }): Promise<FakeOpenAI>;
-export function fakeStreamFrames(model: string, includeUsage?: boolean): string[];
+export function fakeStreamFrames(model: string, includeUsage?: boolean, usageOnLastChoice?: boolean): string[];

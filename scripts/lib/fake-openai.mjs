@@ -2,7 +2,8 @@
 // documented shapes and records what it received, so tests can assert what went upstream.
 // It also stands in for Azure OpenAI (under /azure/{resource}/openai/...), for Microsoft
 // Entra ID's token endpoint (under /entra/{tenant}/oauth2/v2.0/token), and for AWS STS and the
-// Bedrock runtime (under /sts/{region}/ and /bedrock/{region}/, see fake-aws.mjs).
+// Bedrock runtime (under /sts/{region}/ and /bedrock/{region}/, see fake-aws.mjs), and for Google's
+// token endpoint and Vertex AI (under /google/token and /vertex/{region}/, see fake-google.mjs).
 //
 // Tests steer it through the request itself:
 // - header `x-test-id`: groups recorded requests; read them at GET /__fake/requests?test=<id>
@@ -16,6 +17,7 @@
 
 import { createServer } from 'node:http';
 import { handleAws } from './fake-aws.mjs';
+import { handleGoogle } from './fake-google.mjs';
 
 
 /** `usage-<n>` models answer with n tokens of usage (n - 3 prompt, 3 completion); others with 12. */
@@ -48,9 +50,15 @@ function chunk(model, delta, finishReason = null) {
 /**
  * The SSE frames a streamed chat answer of "Hello from fake" consists of, in order. With
  * `includeUsage` (the client sent `stream_options.include_usage`), a last chunk with no choices
- * carries the usage, as OpenAI documents.
+ * carries the usage, as OpenAI documents; with `usageOnLastChoice` the chunk that finishes the
+ * choice carries it instead, as Gemini on Vertex AI sends it.
  */
-export function fakeStreamFrames(model, includeUsage = false) {
+export function fakeStreamFrames(model, includeUsage = false, usageOnLastChoice = false) {
+  if (usageOnLastChoice) {
+    const frames = [chunk(model, { role: 'assistant', content: 'Hello' }), chunk(model, { content: ' from fake' })];
+    frames.push({ ...chunk(model, {}, 'stop'), ...(includeUsage ? { usage: usageFor(model) } : {}) });
+    return frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
+  }
   // As OpenAI does, a stream that asked for usage carries `"usage":null` on every other chunk.
   const frames = [
     chunk(model, { role: 'assistant', content: '' }),
@@ -181,6 +189,8 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       return sendJson(response, 200, state.bedrockRequests.get(url.searchParams.get('model')) ?? []);
     }
     if (await handleAws(request, url, bodyText, response, state)) return;
+    const vertex = await handleGoogle(request, url, bodyText, response, state);
+    if (vertex === true) return;
     const entra = ENTRA_PATH.exec(url.pathname);
     if (entra) return answerTokenRequest(response, decodeURIComponent(entra[1]), new URLSearchParams(bodyText), state);
 
@@ -201,7 +211,9 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
     // The OpenAI-shaped path below the provider's prefix, e.g. /chat/completions.
     let apiPath;
     const azure = AZURE_PATH.exec(url.pathname);
-    if (azure) {
+    if (vertex) {
+      apiPath = vertex.apiPath;
+    } else if (azure) {
       // Azure's v1 surface (/openai/v1/...) takes no api-version; the dated one requires it.
       const v1 = !azure[2] && azure[4].startsWith('/v1/');
       const refusal = azureRefusal(request, url, state, v1);
@@ -262,7 +274,7 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
 
     if (apiPath === '/chat/completions' && body.stream) {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_fake_upstream' });
-      const frames = fakeStreamFrames(model, body.stream_options?.include_usage === true);
+      const frames = fakeStreamFrames(model, body.stream_options?.include_usage === true, Boolean(vertex));
       response.write(frames[0]);
       // `hold-after-text` streams its first words before holding, `hold-stream` only the role.
       if (model === 'hold-after-text') response.write(frames[1]);

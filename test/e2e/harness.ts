@@ -42,6 +42,9 @@ export function useKeygateWithFakeUpstream(): void {
         AZURE_AUTHORITY_HOST: `${fake.url}/entra`,
         BEDROCK_RUNTIME_ENDPOINT: `${fake.url}/bedrock/{region}`,
         AWS_STS_ENDPOINT: `${fake.url}/sts/{region}`,
+        GOOGLE_TOKEN_URL: `${fake.url}/google/token`,
+        VERTEX_ENDPOINT: `${fake.url}/vertex/{region}`,
+        VERTEX_GLOBAL_ENDPOINT: `${fake.url}/vertex-global`,
       },
     });
     admin = portkeyClient();

@@ -20,6 +20,9 @@ export function testEnv(overrides: Record<string, unknown> = {}): Env {
     AZURE_AUTHORITY_HOST: `${fakeUpstreamUrl()}/entra`,
     BEDROCK_RUNTIME_ENDPOINT: `${fakeUpstreamUrl()}/bedrock/{region}`,
     AWS_STS_ENDPOINT: `${fakeUpstreamUrl()}/sts/{region}`,
+    GOOGLE_TOKEN_URL: `${fakeUpstreamUrl()}/google/token`,
+    VERTEX_ENDPOINT: `${fakeUpstreamUrl()}/vertex/{region}`,
+    VERTEX_GLOBAL_ENDPOINT: `${fakeUpstreamUrl()}/vertex-global`,
     ...overrides,
   } as Env;
 }
