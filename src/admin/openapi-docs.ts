@@ -12,8 +12,11 @@
 
 import * as z from 'zod/mini';
 
-/** A field's documentation: a description, or the metadata the document shows. */
-export type Doc = string | { description?: string; example?: unknown; format?: string };
+/**
+ * A field's documentation: a description, or the metadata the document shows. `anyOf` describes
+ * what a field checked by hand (a z.transform, which JSON Schema cannot show) accepts.
+ */
+export type Doc = string | { description?: string; example?: unknown; format?: string; anyOf?: unknown[] };
 
 /** Documents one schema instance. */
 export interface DocEntry {

@@ -7,6 +7,7 @@ import { azureOpenaiProvider } from '../providers/azure-openai';
 import { DeploymentEntry } from '../providers/azure-openai/deployments';
 import { bedrockProvider } from '../providers/bedrock';
 import { openaiProvider } from '../providers/openai';
+import { vertexProvider } from '../providers/vertex-ai';
 import { fields, schema, type DocEntry } from './openapi-docs';
 import { futureTimestamp } from './shared-schemas';
 import { VirtualKeyObject } from './virtual-key-answers';
@@ -62,5 +63,30 @@ export const virtualKeyDocs: DocEntry[] = [
     aws_region: 'The AWS region of the Bedrock runtime, e.g. us-east-1.',
     aws_auth_type: 'Default accessKey.',
     key: 'A Bedrock API key (apiKey auth). Ignored beside an access key pair, as Portkey’s example sends it.',
+  }),
+  ...fields(vertexProvider.createFields, {
+    vertex_region: { description: 'The Vertex AI region, e.g. us-central1, or global (VERTEX_GLOBAL_ENDPOINT).', example: 'us-central1' },
+    vertex_project_id: 'The Google Cloud project; default: the key file’s project_id.',
+    vertex_service_account_json: {
+      description:
+        'The service account key file, as an object or its JSON text (at most 16 KiB): type service_account, client_email, private_key_id and a PKCS#8 private_key that imports for RS256. Sealed whole; retrieve shows the account’s email and the masked key id only.',
+      anyOf: [
+        {
+          type: 'object',
+          required: ['type', 'client_email', 'private_key_id', 'private_key'],
+          properties: {
+            type: { const: 'service_account' },
+            project_id: { type: 'string' },
+            client_email: { type: 'string', format: 'email' },
+            private_key_id: { type: 'string' },
+            private_key: { type: 'string', description: 'PEM: -----BEGIN PRIVATE KEY-----' },
+          },
+        },
+        { type: 'string', description: 'The same file as JSON text.' },
+      ],
+    },
+  }),
+  ...fields(vertexProvider.updateFields, {
+    vertex_service_account_json: 'A new key file (rotation): the slug stays and the next request uses it. The project stays unless vertex_project_id is given.',
   }),
 ];
