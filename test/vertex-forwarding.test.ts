@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN_API_KEY, adminRequest, callKeygate, chat, expectError, fakeUpstreamUrl, keyObject, putKey, upstreamRequests } from './support/keygate';
 import { captureLogs, everyStoredText } from './support/secret-scan';
-import { createVertexKey, googleTokenRequests, newServiceAccount } from './support/vertex';
+import { createVertexKey, googleTokenRequests, newServiceAccount, revokeTokens } from './support/vertex';
 
 async function chatVia(slug: string, body: Record<string, unknown>, envOverrides = {}) {
   const testId = crypto.randomUUID();
@@ -123,7 +123,46 @@ describe('chat', () => {
     expect(text).toContain('Hello');
     expect(text.trim().endsWith('data: [DONE]')).toBe(true);
     expect(JSON.parse(received[0]!.body).stream_options).toEqual({ include_usage: true });
+    // The client did not ask for usage, so no chunk carries it, though the last one did upstream.
+    expect(text).not.toContain('usage');
+    expect(text).toContain('"finish_reason":"stop"');
     await expect.poll(async () => ((await keyObject(slug)).usage_limits as { spent: number }).spent).toBe(12);
+  });
+
+  it('streams usage on the last chunk to a client that asked for it', async () => {
+    const slug = await createVertexKey(await newServiceAccount());
+    const { response } = await chatVia(slug, { model: 'gemini-2.5-flash', stream: true, stream_options: { include_usage: true } });
+    expect(await response.text()).toContain('"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}');
+  });
+
+  it('charges thinking tokens, counted in the total only, as output', async () => {
+    const prices = { 'thinking-model': { input_per_million: 1, output_per_million: 10 } };
+    const slug = await createVertexKey(await newServiceAccount(), { usage_limits: { credit_limit: 1, type: 'cost', model_prices: prices } });
+    expect((await chatVia(slug, { model: 'thinking-model' })).response.status).toBe(200);
+    // 9 prompt tokens; 3 completion and 10 thinking tokens at the output price.
+    await expect.poll(async () => ((await keyObject(slug)).usage_limits as { spent: number }).spent).toBeCloseTo((9 * 1 + 13 * 10) / 1e6, 12);
+  });
+
+  it('keeps x-goog-* headers from Google: the key decides the billed project, not the app', async () => {
+    const slug = await createVertexKey(await newServiceAccount());
+    const testId = crypto.randomUUID();
+    const headers = { 'x-portkey-virtual-key': slug, 'x-test-id': testId, 'x-goog-user-project': 'someone-else', 'x-goog-api-key': 'AIzaFAKE' };
+    expect((await chat({ model: 'gemini-2.5-flash' }, headers)).status).toBe(200);
+    const [received] = await upstreamRequests(testId);
+    expect(Object.keys(received!.headers).filter((name) => name.startsWith('x-goog-'))).toEqual([]);
+  });
+
+  it('asks Google again after Vertex refuses a revoked token', async () => {
+    const account = await newServiceAccount();
+    const slug = await createVertexKey(account);
+    const first = await chatVia(slug, { model: 'gemini-2.5-flash' });
+    await revokeTokens(account.file.client_email);
+    const refused = await chatVia(slug, { model: 'gemini-2.5-flash' });
+    expect(refused.response.status).toBe(401);
+    const after = await chatVia(slug, { model: 'gemini-2.5-flash' });
+    expect(after.response.status).toBe(200);
+    expect(await googleTokenRequests(account.file.client_email)).toHaveLength(2);
+    expect(after.received[0]!.headers.authorization).not.toBe(first.received[0]!.headers.authorization);
   });
 
   it('holds a token budget', async () => {

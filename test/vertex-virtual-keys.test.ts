@@ -71,6 +71,20 @@ describe('creating a Vertex AI virtual key', () => {
     expect(await rowCount()).toBe(before);
   });
 
+  it('refuses an RSA key shorter than 2048 bits, which the signer would refuse on every call', async () => {
+    const account = await newServiceAccount({ modulusLength: 1024 });
+    const body = await expectError(await postKey(vertexBody(account)), 400, 'invalid_service_account');
+    expect(body.error.message).toMatch(/at least 2048 bits/);
+    const slug = await createVertexKey(await newServiceAccount());
+    await expectError(await putKey(slug, { vertexServiceAccountJson: account.file }), 400, 'invalid_service_account');
+  });
+
+  it('refuses a PEM of nothing but whitespace', async () => {
+    const account = await newServiceAccount({ register: false });
+    const blank = `-----BEGIN PRIVATE KEY-----${' '.repeat(15_000)}!`;
+    await expectError(await postKey(vertexBody(account, { vertexServiceAccountJson: { ...account.file, private_key: blank } })), 400);
+  });
+
   it('refuses an EC key, which cannot sign RS256', async () => {
     const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])) as CryptoKeyPair;
     const der = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer);
@@ -98,7 +112,10 @@ describe('creating a Vertex AI virtual key', () => {
     expect(JSON.stringify(body)).not.toContain(account.privateKeyBase64.slice(100, 140));
     const long = JSON.stringify({ ...account.file, padding: 'x'.repeat(20_000) });
     const tooLong = await expectError(await postKey(vertexBody(account, { vertexServiceAccountJson: long })), 400);
+    expect(tooLong.error.message).toMatch(/at most 16 KiB/);
     expect(JSON.stringify(tooLong).length).toBeLessThan(1_000);
+    const tooLongObject = await expectError(await postKey(vertexBody(account, { vertexServiceAccountJson: JSON.parse(long) })), 400);
+    expect(tooLongObject.error.message).toMatch(/at most 16 KiB/);
   });
 
   it('refuses a region that is not one, and fields of other providers', async () => {
@@ -125,7 +142,10 @@ describe('updating a Vertex AI virtual key', () => {
   it('refuses a broken replacement file and keeps the key as it was', async () => {
     const account = await newServiceAccount();
     const slug = await createVertexKey(account);
-    await expectError(await putKey(slug, { vertexServiceAccountJson: { ...account.file, private_key_id: '' } }), 400);
-    expect((await keyObject(slug)).model_config).toMatchObject({ vertex_client_email: account.file.client_email });
+    const before = await keyObject(slug);
+    const replacement = await newServiceAccount();
+    const broken = { ...replacement.file, private_key_id: '' };
+    await expectError(await putKey(slug, { vertexServiceAccountJson: broken, vertexRegion: 'europe-west4' }), 400);
+    expect(await keyObject(slug)).toEqual(before);
   });
 });

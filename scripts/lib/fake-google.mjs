@@ -6,6 +6,7 @@
 // Service accounts are registered by the test that made their key pair:
 //   POST /__fake/google/accounts {kid, client_email, public_key (SPKI PEM), expires_in?, disabled?}
 // The token requests one account made: GET /__fake/google/token-requests?account=<client_email>.
+// POST /__fake/google/revoke?account=<client_email> revokes the tokens issued to an account so far.
 // Hosts: POST /google/token; /vertex/{region}/v1/projects/{p}/locations/{region}/endpoints/openapi/…
 // for regional hosts and /vertex-global/v1/projects/{p}/locations/global/… for the global one.
 
@@ -62,11 +63,16 @@ function assertionProblem(assertion, audience, accounts) {
 export async function handleGoogle(request, url, bodyText, response, state) {
   state.googleAccounts ??= new Map();
   state.googleTokenRequests ??= new Map();
-  state.googleTokens ??= new Set();
+  state.googleTokens ??= new Map();
   if (url.pathname === '/__fake/google/accounts' && request.method === 'POST') {
     const account = JSON.parse(bodyText);
     state.googleAccounts.set(account.kid, { ...account, publicKey: createPublicKey(account.public_key) });
     sendJson(response, 200, { registered: true });
+    return true;
+  }
+  if (url.pathname === '/__fake/google/revoke') {
+    for (const [token, account] of state.googleTokens) if (account === url.searchParams.get('account')) state.googleTokens.delete(token);
+    sendJson(response, 200, { revoked: true });
     return true;
   }
   if (url.pathname === '/__fake/google/token-requests') {
@@ -98,7 +104,7 @@ export async function handleGoogle(request, url, bodyText, response, state) {
     }
     const account = state.googleAccounts.get(decodePart(assertion.split('.')[0]).kid);
     const token = `fake-google-token-${++state.tokenCounter}`;
-    state.googleTokens.add(token);
+    state.googleTokens.set(token, account.client_email);
     sendJson(response, 200, { access_token: token, expires_in: account.expires_in ?? 3599, token_type: 'Bearer' });
     return true;
   }

@@ -20,10 +20,14 @@ import { handleAws } from './fake-aws.mjs';
 import { handleGoogle } from './fake-google.mjs';
 
 
-/** `usage-<n>` models answer with n tokens of usage (n - 3 prompt, 3 completion); others with 12. */
+/**
+ * `usage-<n>` models answer with n tokens of usage (n - 3 prompt, 3 completion); others with 12.
+ * A model naming `thinking` counts 10 more in its total than in prompt and completion, as Gemini
+ * counts its thinking tokens on Vertex's OpenAI endpoint.
+ */
 function usageFor(model) {
   const total = Number(/^usage-(\d+)$/.exec(model)?.[1] ?? 12);
-  return { prompt_tokens: total - 3, completion_tokens: 3, total_tokens: total };
+  return { prompt_tokens: total - 3, completion_tokens: 3, total_tokens: total + (model.includes('thinking') ? 10 : 0) };
 }
 
 function chatCompletion(model, content) {

@@ -42,7 +42,9 @@ const DROPPED_HEADERS = new Set([
   'x-real-ip',
   'true-client-ip',
 ]);
-const DROPPED_PREFIXES = ['x-portkey-', 'cf-', 'x-forwarded-'];
+// `x-goog-*` picks which Google project a call bills (x-goog-user-project) or carries a Google API
+// key: the virtual key's service account decides those, not the app.
+const DROPPED_PREFIXES = ['x-portkey-', 'cf-', 'x-forwarded-', 'x-goog-'];
 
 export function upstreamSafeHeaders(headers: Headers): Headers {
   const safe = new Headers();

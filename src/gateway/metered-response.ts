@@ -12,7 +12,7 @@
 // every chunk a round of promises (docs/benchmarks.md).
 
 import { isComplete } from '../wire/complete-response';
-import { sseEventFacts, sseEventSplitter, withoutNullUsage } from '../wire/sse-usage';
+import { sseEventFacts, sseEventSplitter, withoutNullUsage, withoutUsage } from '../wire/sse-usage';
 import type { AdmittedCall } from '../usage/metering';
 
 export interface SettleOptions {
@@ -38,7 +38,7 @@ export function settleWhenDelivered(response: Response, call: AdmittedCall, { hi
     const facts = sseEventFacts(event);
     if (facts.usage) call.onUsage(facts.usage);
     streamedCharacters += facts.textLength;
-    if (rewrite && !facts.usageOnly) outgoing.push(withoutNullUsage(event));
+    if (rewrite && !facts.usageOnly) outgoing.push(facts.usage ? withoutUsage(event) : withoutNullUsage(event));
   };
   const events = sseEventSplitter(readEvent);
   const settle = () => call.settle(status, isSse ? { streamedCharacters } : undefined);

@@ -58,6 +58,11 @@ export class ExpiringCache<Value> {
     return entry.value;
   }
 
+  /** Drops a value the service refused after all (a revoked token), so the next caller loads anew. */
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+
   #sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);

@@ -12,8 +12,11 @@ export function parseUsage(usage: unknown): Usage | null {
   const fields = usage as Record<string, unknown>;
   const number = (...names: string[]) => names.map((name) => fields[name]).find((value): value is number => typeof value === 'number');
   const promptTokens = number('prompt_tokens', 'input_tokens');
-  const completionTokens = number('completion_tokens', 'output_tokens') ?? 0;
-  const totalTokens = number('total_tokens') ?? (promptTokens === undefined ? undefined : promptTokens + completionTokens);
+  const reported = number('completion_tokens', 'output_tokens') ?? 0;
+  const totalTokens = number('total_tokens') ?? (promptTokens === undefined ? undefined : promptTokens + reported);
   if (totalTokens === undefined) return null;
+  // Tokens a total counts beyond prompt and completion (Gemini's thinking, on Vertex's OpenAI
+  // endpoint) are generated tokens, billed as output: they count as completion tokens.
+  const completionTokens = promptTokens === undefined ? reported : Math.max(reported, totalTokens - promptTokens);
   return { promptTokens: promptTokens ?? totalTokens - completionTokens, completionTokens, totalTokens };
 }

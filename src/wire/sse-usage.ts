@@ -49,6 +49,21 @@ export function sseEventFacts(event: string): SseEventFacts {
   return { usage, textLength, usageOnly };
 }
 
+/**
+ * A chunk that carries usage beside its choices (Gemini's last chunk on Vertex) without that usage,
+ * for a client that did not ask for it. Only that one chunk is parsed and written again.
+ */
+export function withoutUsage(event: string): string {
+  return event.replace(/^data: ?(.*)$/m, (line, data: string) => {
+    try {
+      const { usage: _usage, ...rest } = JSON.parse(data) as Record<string, unknown>;
+      return `data: ${JSON.stringify(rest)}`;
+    } catch {
+      return line;
+    }
+  });
+}
+
 /** Asking for usage makes every chunk carry `"usage":null`; a client that did not ask never had it. */
 export function withoutNullUsage(event: string): string {
   return event.replace(/,\s*"usage":\s*null(?=\s*[,}])/g, '').replace(/"usage":\s*null\s*,\s*/g, '');

@@ -34,9 +34,11 @@ const hex = (bytes: number) => Array.from(crypto.getRandomValues(new Uint8Array(
  * A new service account of project `test-project-1`, registered with the fake Google. `expiresIn`
  * sets the lifetime of its access tokens; a `disabled` account is refused as Google refuses one.
  */
-export async function newServiceAccount(options: { expiresIn?: number; disabled?: boolean; register?: boolean } = {}): Promise<TestServiceAccount> {
+export async function newServiceAccount(
+  options: { expiresIn?: number; disabled?: boolean; register?: boolean; modulusLength?: number } = {},
+): Promise<TestServiceAccount> {
   const pair = (await crypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: options.modulusLength ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
     true,
     ['sign', 'verify'],
   )) as CryptoKeyPair;
@@ -84,6 +86,11 @@ export async function createVertexKey(account: TestServiceAccount, overrides: Re
 export interface GoogleTokenRequest {
   grant_type: string;
   claims: Record<string, unknown>;
+}
+
+/** Makes the fake Vertex refuse every token issued to the account so far, as for a revoked one. */
+export async function revokeTokens(clientEmail: string): Promise<void> {
+  await fetch(`${fakeUpstreamUrl()}/__fake/google/revoke?account=${encodeURIComponent(clientEmail)}`, { method: 'POST' });
 }
 
 /** The token requests the fake Google received for one service account. */

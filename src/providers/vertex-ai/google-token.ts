@@ -33,12 +33,17 @@ export class GoogleTokenCache {
   }
 
   async token(account: ServiceAccount, tokenUrl: string, keyLabel: string): Promise<string> {
-    const digest = await sha256Hex(JSON.stringify([tokenUrl, account.client_email, account.private_key_id, account.private_key]));
+    const digest = await digestOf(account, tokenUrl);
     return this.#tokens.get(digest, async () => {
       const assertion = await signedAssertion(account, tokenUrl, await this.#signingKey(digest, account.private_key));
       const { accessToken, expiresInSeconds } = await exchange(tokenUrl, assertion, account.client_email, keyLabel);
       return { value: accessToken, expiresAt: this.now() + expiresInSeconds * 1000 };
     });
+  }
+
+  /** Vertex refused the account's token (revoked, or the account disabled): the next call asks Google again. */
+  async forget(account: ServiceAccount, tokenUrl: string): Promise<void> {
+    this.#tokens.forget(await digestOf(account, tokenUrl));
   }
 
   #signingKey(digest: string, privateKey: string): Promise<CryptoKey> {
@@ -55,6 +60,10 @@ export class GoogleTokenCache {
 
 /** The cache the gateway uses: one per isolate. */
 export const googleTokens = new GoogleTokenCache();
+
+function digestOf(account: ServiceAccount, tokenUrl: string): Promise<string> {
+  return sha256Hex(JSON.stringify([tokenUrl, account.client_email, account.private_key_id, account.private_key]));
+}
 
 function signedAssertion(account: ServiceAccount, tokenUrl: string, key: CryptoKey): Promise<string> {
   const issuedAt = Math.floor(Date.now() / 1000);

@@ -61,7 +61,9 @@ function chatUrl(call: UpstreamCall<VertexConfig>): string {
   const { project_id: project, region: location } = call.config;
   const setting = location === 'global' ? 'VERTEX_GLOBAL_ENDPOINT' : 'VERTEX_ENDPOINT';
   const endpoint = expandTemplate(upstreamTemplate(call.env, setting), { region: location }).replace(/\/+$/, '');
-  return `${endpoint}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/endpoints/openapi/chat/completions`;
+  // Both are checked against patterns with no URL-special character but `:`, which Google's paths
+  // take as is (a domain-scoped project, example.com:my-project); encoding it would change the name.
+  return `${endpoint}/v1/projects/${project}/locations/${location}/endpoints/openapi/chat/completions`;
 }
 
 /** Vertex names models by publisher: `gemini-2.5-flash` is Google's. A named publisher stays. */
@@ -104,11 +106,20 @@ export const vertexProvider: ProviderModule<VertexConfig, typeof createFields, t
       throw invalidRequest('invalid_body', 'A Vertex AI chat completion needs a JSON body that names model, e.g. gemini-2.5-flash.', 'model');
     }
     const account = openedAccount(call.secret, call.slug);
-    const token = await googleTokens.token(account, upstreamTemplate(call.env, 'GOOGLE_TOKEN_URL'), `virtual key ${call.slug}`);
+    const tokenUrl = upstreamTemplate(call.env, 'GOOGLE_TOKEN_URL');
+    const token = await googleTokens.token(account, tokenUrl, `virtual key ${call.slug}`);
     const named = vertexModel(model) === model ? call.body : withTopLevelField(call.body, call.json, 'model', vertexModel(model));
     const { body, added } = askingForStreamUsage({ json: call.json, body: named });
     const headers = new Headers(call.headers);
     headers.set('authorization', `Bearer ${token}`);
-    return { request: new Request(chatUrl(call), { method: 'POST', headers, body, redirect: 'manual' }), addedStreamUsage: added };
+    return {
+      request: new Request(chatUrl(call), { method: 'POST', headers, body, redirect: 'manual' }),
+      addedStreamUsage: added,
+      async relay(upstream, relayAsIs) {
+        // A token Vertex no longer takes is not handed out again for the rest of its hour.
+        if (upstream.status === 401) await googleTokens.forget(account, tokenUrl);
+        return relayAsIs(upstream);
+      },
+    };
   },
 };

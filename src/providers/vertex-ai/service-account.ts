@@ -20,10 +20,14 @@ export interface ServiceAccount {
 const FIELD = 'vertex_service_account_json';
 // A real file is about 2.4 KB; the bound keeps a create from sealing megabytes.
 const MAX_JSON_LENGTH = 16_384;
-const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----\s+[A-Za-z0-9+/=\s]+-----END PRIVATE KEY-----\s*$/;
+// One run of base64 and whitespace: no two parts of the pattern can match the same characters, so
+// it runs in linear time on any input.
+const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+-----END PRIVATE KEY-----\s*$/;
 const EMAIL = /^[^\s@]{1,64}@[A-Za-z0-9.-]{1,255}$/;
 // It goes into the JWT header as `kid`.
 const KEY_ID = /^[\x21-\x7e]{1,200}$/;
+
+const TOO_LONG = `must be at most ${MAX_JSON_LENGTH / 1024} KiB of JSON`;
 
 /** What is wrong with `value` as a service account, or null. */
 function problemOf(value: unknown): string | null {
@@ -43,6 +47,7 @@ function problemOf(value: unknown): string | null {
 // The pipe from z.unknown() keeps the field required (a bare transform reads as optional).
 export const serviceAccountJson = z.pipe(z.unknown(), z.transform((input: unknown, context): ServiceAccount => {
   let value = input;
+  let problem: string | null = null;
   if (typeof input === 'string') {
     try {
       value = input.length > MAX_JSON_LENGTH ? null : JSON.parse(input);
@@ -50,23 +55,32 @@ export const serviceAccountJson = z.pipe(z.unknown(), z.transform((input: unknow
       // JSON.parse's message quotes the text, which holds a private key: it is not passed on.
       value = null;
     }
+    if (input.length > MAX_JSON_LENGTH) problem = TOO_LONG;
   } else if (input !== null && typeof input === 'object' && JSON.stringify(input).length > MAX_JSON_LENGTH) {
-    value = null;
+    problem = TOO_LONG;
   }
-  const problem = problemOf(value);
+  problem ??= problemOf(value);
   if (problem) context.issues.push({ code: 'custom', message: problem, input: null });
   return value as ServiceAccount;
 }));
 
+/** RS256 keys shorter than this are refused by jose's signer (and by Google). */
+const MIN_MODULUS_BITS = 2048;
+
 /**
- * A 400 unless the private key imports as an RS256 signing key: the same import the token request
- * makes, tried now. jose's error says why, but may quote the key's bytes: it is not passed on.
+ * A 400 unless the private key imports as an RS256 signing key that jose will sign with: the same
+ * import the token request makes, tried now, and the signer's own length rule. jose's error says
+ * why, but may quote the key's bytes: it is not passed on.
  */
 export async function assertImportable(account: ServiceAccount): Promise<void> {
+  let key: CryptoKey;
   try {
-    await importPKCS8(account.private_key, 'RS256');
+    key = await importPKCS8(account.private_key, 'RS256');
   } catch {
     throw invalidRequest('invalid_service_account', `${FIELD}: private_key does not import as an RSA private key for RS256`, FIELD);
+  }
+  if (((key.algorithm as { modulusLength?: number }).modulusLength ?? 0) < MIN_MODULUS_BITS) {
+    throw invalidRequest('invalid_service_account', `${FIELD}: private_key must be an RSA key of at least ${MIN_MODULUS_BITS} bits`, FIELD);
   }
 }
 
