@@ -3,6 +3,7 @@
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { analyticsRoutes } from './admin/analytics-routes';
 import { apiKeyRoutes } from './admin/api-keys-routes';
 import { auditLogRoutes } from './admin/audit-logs-routes';
 import { vaultRoutes } from './admin/vault-routes';
@@ -27,13 +28,14 @@ const ADMIN_ROUTES = {
   '/v1/admin/workspaces': workspaceRoutes,
   '/v1/admin/vault': vaultRoutes,
   '/v1/audit-logs': auditLogRoutes,
+  '/v1/analytics': analyticsRoutes,
 } as const;
 const ADMIN_PREFIXES = Object.keys(ADMIN_ROUTES);
 /**
- * Prefixes that are Keygate's own, with or without routes yet (Portkey's users and invites, the
- * audit log, analytics): a path there that matches no route is a 404, and never reaches a provider.
+ * Prefixes that are Keygate's own, with or without routes yet (Portkey's users and invites): a
+ * path there that matches no route is a 404, and never reaches a provider.
  */
-const RESERVED_PREFIXES = ['/v1/admin', '/v1/analytics'];
+const RESERVED_PREFIXES = ['/v1/admin'];
 
 export function createApp() {
   const app = new Hono<AppEnv>();

@@ -2,6 +2,8 @@
 // z.toJSONSchema emits JSON Schema 2020-12, which OpenAPI 3.1 uses as is.
 
 import * as z from 'zod/mini';
+import { AnalyticsGraph, AnalyticsGroupList } from './analytics-answers';
+import { analyticsDocs } from './analytics-docs';
 import { ApiKeyList, ApiKeyObject, CreatedApiKey, RotatedApiKey } from './api-key-answers';
 import { CreateApiKeyBody, RotateApiKeyBody, UpdateApiKeyBody } from './api-key-schemas';
 import { apiKeyDocs } from './api-key-docs';
@@ -45,6 +47,8 @@ const COMPONENTS = {
   AuditLogRecord: [AuditLogRecord, 'output'],
   AuditLogList: [AuditLogList, 'output'],
   AuditChainVerification: [AuditChainVerification, 'output'],
+  AnalyticsGraph: [AnalyticsGraph, 'output'],
+  AnalyticsGroupList: [AnalyticsGroupList, 'output'],
   Empty: [EmptyResult, 'output'],
   Error: [ErrorObject, 'output'],
 } satisfies Record<string, [z.ZodMiniType, 'input' | 'output']>;
@@ -58,6 +62,7 @@ const DOCS = [
   ...apiKeyDocs,
   ...vaultDocs,
   ...auditLogDocs,
+  ...analyticsDocs,
   ...schema(EmptyResult, 'An empty object: the change is made.'),
 ];
 let documented = false;

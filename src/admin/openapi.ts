@@ -5,6 +5,7 @@
 // serves before the Worker runs; test/e2e/openapi-document.test.ts fails when the committed file
 // differs from what these schemas generate, or when a route is missing from openapi-paths.ts.
 
+import { analyticsPaths } from './openapi-analytics';
 import { auditLogPaths } from './openapi-audit';
 import { componentSchemas, type JsonSchema } from './openapi-components';
 import { gatewayPaths, operationsPaths } from './openapi-gateway';
@@ -36,10 +37,11 @@ export function buildOpenApiDocument(): JsonSchema {
         name: 'Audit logs',
         description: 'Every admin change, refusal and budget event, in a hash chain that shows when a record is changed, removed or added.',
       },
+      { name: 'Analytics', description: 'Requests, cost, tokens, latency and errors over time, and usage by model, workspace, key and status.' },
       { name: 'Gateway', description: 'The OpenAI surface: requests forwarded through a virtual key.' },
       { name: 'Operations', description: 'Checks for operators; no API key.' },
     ],
-    paths: { ...adminPaths(), ...vaultPaths(), ...auditLogPaths(), ...gatewayPaths(), ...operationsPaths() },
+    paths: { ...adminPaths(), ...vaultPaths(), ...auditLogPaths(), ...analyticsPaths(), ...gatewayPaths(), ...operationsPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

@@ -71,7 +71,8 @@ export function gatewayRoutes() {
     if (modelDecides && call.json && call.model !== null && typeof call.body === 'string') {
       call.body = withTopLevelField(call.body, call.json, 'model', call.model);
     }
-    const admitted = await admit(c.env, c.executionCtx, record, levels, call, providerOf(record).pricedModel(call.model, record.providerConfig));
+    const pricedModel = providerOf(record).pricedModel(call.model, record.providerConfig);
+    const admitted = await admit(c.env, c.executionCtx, record, levels, call, pricedModel, principal.apiKeyId);
     try {
       const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
       return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });

@@ -16,7 +16,7 @@ import type { AppEnv } from './context';
  * The newest file in migrations/. The Worker cannot read that folder, so its name is written here;
  * test/readiness.test.ts fails when a new migration is added without updating it.
  */
-export const LATEST_MIGRATION = '0008_limits_at_every_level.sql';
+export const LATEST_MIGRATION = '0009_usage_analytics.sql';
 
 /** A key Keygate never writes (see src/store/kv-keys.ts): reading it only proves KV answers. */
 const KV_PROBE_KEY = 'ready:probe';

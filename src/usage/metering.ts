@@ -56,6 +56,7 @@ export async function admit(
   levels: readonly LimitLevel[],
   call: { path: string; json: Record<string, unknown> | null; uncountableBody: boolean },
   pricedModel: string | null,
+  apiKeyId: string | null,
 ): Promise<AdmittedCall> {
   const startedAt = Date.now();
   const generation = isGeneration(call);
@@ -72,6 +73,7 @@ export async function admit(
       workspaceId: record.workspaceId,
       virtualKeyId: record.id,
       virtualKeySlug: record.slug,
+      apiKeyId,
       provider: record.provider,
       model: pricedModel,
       ...charged,

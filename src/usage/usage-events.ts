@@ -8,6 +8,8 @@ export interface UsageEvent {
   workspaceId: string;
   virtualKeyId: string;
   virtualKeySlug: string;
+  /** The API key that made the call; null for the bootstrap ADMIN_API_KEY. */
+  apiKeyId: string | null;
   provider: string;
   model: string | null;
   promptTokens: number;
@@ -21,14 +23,14 @@ export interface UsageEvent {
 }
 
 // The columns in the order each event is sent as a JSON array. One statement then inserts a whole
-// batch from one bound parameter (D1 allows 100 parameters a statement, 7 rows of 14 columns),
+// batch from one bound parameter (D1 allows 100 parameters a statement, 6 rows of 15 columns),
 // and costs D1 one statement instead of one per row.
 const INSERT_EVENTS = `INSERT INTO usage_events (id, workspace_id, virtual_key_id, virtual_key_slug, provider, model,
-    prompt_tokens, completion_tokens, total_tokens, cost_usd, status, latency_ms, estimated, created_at)
+    prompt_tokens, completion_tokens, total_tokens, cost_usd, status, latency_ms, estimated, created_at, api_key_id)
   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
     json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
     json_extract(value, '$[8]'), json_extract(value, '$[9]'), json_extract(value, '$[10]'), json_extract(value, '$[11]'),
-    json_extract(value, '$[12]'), json_extract(value, '$[13]')
+    json_extract(value, '$[12]'), json_extract(value, '$[13]'), json_extract(value, '$[14]')
   FROM json_each(?1)`;
 
 function asRow(event: UsageEvent): unknown[] {
@@ -47,6 +49,7 @@ function asRow(event: UsageEvent): unknown[] {
     event.latencyMs,
     event.estimated ? 1 : 0,
     event.createdAt,
+    event.apiKeyId,
   ];
 }
 
