@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { insertUsageEvents, type UsageEvent } from '../src/usage/usage-events';
 import { chatAs, createApiKey, createVirtualKeyIn, createWorkspace, createWorkspaceKey, requestAs } from './support/access';
-import { ADMIN_API_KEY, expectError } from './support/keygate';
+import { ADMIN_API_KEY, callKeygate, expectError } from './support/keygate';
 
 let day = 0;
 /** A fresh day for each test, so their rows never meet: 2025-01-01 plus n days. */
@@ -61,18 +61,34 @@ describe('the time range', () => {
     ['missing', '', 'time_of_generation_min'],
     ['without an offset', 'time_of_generation_min=2025-01-01T00:00:00&time_of_generation_max=2025-01-02T00:00:00Z', 'time_of_generation_min'],
     ['reversed', 'time_of_generation_min=2025-01-02T00:00:00Z&time_of_generation_max=2025-01-01T00:00:00Z', 'time_of_generation_max'],
-    ['longer than 200 weeks', 'time_of_generation_min=2020-01-01T00:00:00Z&time_of_generation_max=2025-01-01T00:00:00Z', 'time_of_generation_max'],
-  ])('is a 400 when %s', async (_case, query, param) => {
-    const body = await expectError(await requestAs(ADMIN_API_KEY, 'GET', `/v1/analytics/graphs/requests?${query}`), 400);
-    expect(body.error.param).toBe(param);
+    ['longer than 200 weeks', 'time_of_generation_min=2020-01-01T00:00:00Z&time_of_generation_max=2023-11-01T00:00:01Z', 'time_of_generation_max'],
+    ['past the year 9999 in UTC, and so after the end', 'time_of_generation_min=9999-12-31T23:00:00-05:00&time_of_generation_max=9999-12-31T23:30:00Z', 'time_of_generation_min'],
+  ])('is a 400 when %s, for graphs and groups alike', async (_case, query, param) => {
+    for (const path of ['graphs/requests', 'graphs/errors/status-codes', 'groups/status-codes']) {
+      const body = await expectError(await requestAs(ADMIN_API_KEY, 'GET', `/v1/analytics/${path}?${query}`), 400);
+      expect(body.error.param).toBe(param);
+    }
   });
 
-  it('reads an offset: +05:30 is the same instant as 5 h 30 earlier in UTC', async () => {
-    const start = freshDay();
+  it('takes exactly 200 weeks', async () => {
+    expect((await requestAs(ADMIN_API_KEY, 'GET', '/v1/analytics/graphs/requests?time_of_generation_min=2020-01-01T00:00:00Z&time_of_generation_max=2023-11-01T00:00:00Z')).status).toBe(200);
+  });
+
+  it('reads an offset: 05:30+05:30 is midnight UTC, and an unencoded + (a space) is read as one', async () => {
+    const start = freshDay(); // midnight UTC
     await seed([row(start + 10 * MINUTE)]);
-    const graph = await get<Graph>(`/v1/analytics/graphs/requests?time_of_generation_min=${new Date(start).toISOString().slice(0, 19)}%2B05:30&time_of_generation_max=${new Date(start + HOUR).toISOString()}`);
-    // The range starts 5 h 30 before `start`: the row is inside it.
-    expect(graph.summary.total).toBe(1);
+    const day = new Date(start).toISOString().slice(0, 10);
+    // Were the offset ignored, the range would start at 05:30 UTC and miss the row.
+    for (const offset of ['%2B05:30', '+05:30']) {
+      const graph = await get<Graph>(`/v1/analytics/graphs/requests?time_of_generation_min=${day}T05:30:00${offset}&time_of_generation_max=${new Date(start + HOUR).toISOString()}`);
+      expect(graph.summary.total).toBe(1);
+    }
+  });
+
+  it('refuses a filter given twice, or naming nothing, rather than half applying it', async () => {
+    const twice = await expectError(await requestAs(ADMIN_API_KEY, 'GET', `/v1/analytics/graphs/requests?${range(0, HOUR)}&status_code=200&status_code=429`), 400);
+    expect(twice.error.message).toMatch(/status_code: given more than once/);
+    await expectError(await requestAs(ADMIN_API_KEY, 'GET', `/v1/analytics/graphs/requests?${range(0, HOUR)}&virtual_keys=,,`), 400);
   });
 
   it('refuses a filter Keygate does not have, rather than ignoring it', async () => {
@@ -104,10 +120,10 @@ describe('graphs', () => {
     const start = Date.UTC(2025, 5, 3, 13, 7);
     const graph = await get<Graph>(`/v1/analytics/graphs/requests?${range(start, start + span)}`);
     const times = graph.data_points.map((point) => Date.parse(point.timestamp as string));
-    expect(times.length).toBeLessThanOrEqual(201);
+    expect(times.length).toBeLessThanOrEqual(200);
     expect(times[1]! - times[0]!).toBe(size);
-    expect(times[0]! % (size === 7 * 24 * HOUR ? 1 : size)).toBe(0);
-    if (size === 7 * 24 * HOUR) expect(new Date(times[0]!).getUTCDay()).toBe(1); // weeks start on Monday
+    // Weeks start on Monday (1970-01-05, four days after the epoch); other sizes at multiples of themselves.
+    expect((times[0]! - (size === 7 * 24 * HOUR ? 4 * 24 * HOUR : 0)) % size).toBe(0);
     expect(times[0]!).toBeLessThanOrEqual(start);
     expect(times.at(-1)! + size).toBeGreaterThanOrEqual(start + span);
   });
@@ -249,5 +265,15 @@ describe('who sees what', () => {
       .toEqual([expect.objectContaining({ api_key_id: caller.id, requests: 2, tokens: 24 })]);
     const workspaces = await get<{ data: Array<Record<string, unknown>> }>(`/v1/analytics/groups/workspaces?${query}`, caller.key);
     expect(workspaces.data).toEqual([expect.objectContaining({ workspace_id: workspace, requests: 2 })]);
+    // The Portkey SDK's header names the key too.
+    const portkeyHeader = await callKeygate('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'x-portkey-api-key': caller.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    expect(portkeyHeader.status).toBe(200);
+    await expect
+      .poll(async () => (await get<{ data: Array<{ requests: number }> }>(`/v1/analytics/groups/api-keys?${query}`, caller.key)).data[0]?.requests)
+      .toBe(3);
   });
 });

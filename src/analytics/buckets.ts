@@ -22,17 +22,22 @@ export interface Buckets {
   last: number;
 }
 
-/** The buckets of [min, max), both epoch milliseconds; null when even weeks give too many. */
-export function bucketsFor(min: number, max: number): Buckets | null {
+/** The longest range a query may span: MAX_POINTS weeks (a week's buckets may touch one more). */
+export const MAX_RANGE_MS = MAX_POINTS * 7 * DAY * 1000;
+
+/** The buckets of [min, max), both epoch milliseconds, no more than MAX_RANGE_MS apart. */
+export function bucketsFor(min: number, max: number): Buckets {
   const from = Math.floor(min / 1000);
   const to = Math.ceil(max / 1000) - 1; // the last second the range includes
-  for (const size of BUCKET_SECONDS) {
+  const cut = (size: number) => {
     const offset = size === 7 * DAY ? FIRST_MONDAY : 0;
-    const first = Math.floor((from - offset) / size);
-    const last = Math.floor((to - offset) / size);
-    if (last - first + 1 <= MAX_POINTS) return { size, offset, first, last };
+    return { size, offset, first: Math.floor((from - offset) / size), last: Math.floor((to - offset) / size) };
+  };
+  for (const size of BUCKET_SECONDS) {
+    const buckets = cut(size);
+    if (buckets.last - buckets.first + 1 <= MAX_POINTS) return buckets;
   }
-  return null;
+  return cut(7 * DAY);
 }
 
 /** Where bucket `index` starts, as an ISO 8601 UTC timestamp. */

@@ -99,30 +99,23 @@ const LATENCY_BY_BUCKET = (where: Where) => `WITH rows AS MATERIALIZED (
     MIN(CASE WHEN rank >= 0.9 * n THEN l END) AS p90, MIN(CASE WHEN rank >= 0.99 * n THEN l END) AS p99
   FROM ranked GROUP BY bucket`;
 
-// Over the whole range: how many calls took each latency. Far fewer values than rows (latencies
-// are whole milliseconds), from which the percentiles are read exactly.
-const LATENCY_COUNTS = (where: Where) => `SELECT latency_ms AS l, COUNT(*) AS k FROM usage_events WHERE ${where.sql} GROUP BY latency_ms ORDER BY latency_ms`;
-
-/** Nearest-rank percentiles and the average from counts per latency, lowest latency first. */
-function fromCounts(counts: Array<{ l: number; k: number }>): Latency {
-  const n = counts.reduce((total, { k }) => total + k, 0);
-  const at = (p: number) => {
-    let seen = 0;
-    for (const { l, k } of counts) if ((seen += k) >= p * n) return l;
-    return 0;
-  };
-  const sum = counts.reduce((total, { l, k }) => total + l * k, 0);
-  return { avg: n === 0 ? 0 : Math.round(sum / n), p50: at(0.5), p90: at(0.9), p99: at(0.99) };
-}
+// Over the whole range, from how many calls took each latency (far fewer rows than calls: whole
+// milliseconds), ranked by a running sum; all in SQLite, which answers one row.
+const LATENCY_OVERALL = (where: Where) => `WITH counts AS (
+    SELECT latency_ms AS l, COUNT(*) AS k FROM usage_events WHERE ${where.sql} GROUP BY latency_ms),
+  ranked AS (SELECT l, k, SUM(k) OVER (ORDER BY l) AS running, SUM(k) OVER () AS n FROM counts)
+  SELECT 0 AS bucket, TOTAL(l * k) / MAX(n) AS avg, MIN(CASE WHEN running >= 0.5 * n THEN l END) AS p50,
+    MIN(CASE WHEN running >= 0.9 * n THEN l END) AS p90, MIN(CASE WHEN running >= 0.99 * n THEN l END) AS p99
+  FROM ranked`;
 
 type LatencyRow = Latency & { bucket: number };
 
 /** Latency (ms) in every bucket, empty ones as zeros, and over the whole range. */
 export async function latencyByBucket(db: D1Database, filter: UsageFilter, buckets: Buckets): Promise<{ summary: Latency; points: Array<Latency & { timestamp: string }> }> {
   const where = whereOf(filter);
-  const [perBucket, counts] = await db.batch<LatencyRow & { l: number; k: number }>([
+  const [perBucket, overall] = await db.batch<LatencyRow>([
     db.prepare(LATENCY_BY_BUCKET(where)).bind(buckets.offset, buckets.size, ...where.binds),
-    db.prepare(LATENCY_COUNTS(where)).bind(...where.binds),
+    db.prepare(LATENCY_OVERALL(where)).bind(...where.binds),
   ]);
   const found = new Map(perBucket!.results.map((row) => [row.bucket, row]));
   const latency = (row: Latency | undefined): Latency => ({
@@ -132,7 +125,7 @@ export async function latencyByBucket(db: D1Database, filter: UsageFilter, bucke
     p99: row?.p99 ?? 0,
   });
   return {
-    summary: fromCounts(counts!.results),
+    summary: latency(overall!.results[0]),
     points: everyBucket(buckets, (index, timestamp) => ({ timestamp, ...latency(found.get(index)) })),
   };
 }
