@@ -97,7 +97,10 @@ function checkCompatibilityDate(wanted) {
 async function staticAssets(compatibilityDate) {
   const directory = join(root, 'public');
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
-  const paths = entries.filter((entry) => entry.isFile()).map((entry) => relative(directory, join(entry.parentPath, entry.name)));
+  // _headers is the asset layer's configuration (the dashboard's CSP), never a file it serves.
+  const paths = entries
+    .filter((entry) => entry.isFile() && entry.name !== '_headers')
+    .map((entry) => relative(directory, join(entry.parentPath, entry.name)));
   return {
     name: 'static-assets',
     modules: true,
@@ -105,7 +108,8 @@ async function staticAssets(compatibilityDate) {
     script: 'export default { fetch: (request, env) => env.ASSETS.fetch(request) };',
     compatibilityDate,
     assets: { directory, binding: 'ASSETS' },
-    routes: paths.map((path) => `*/${path.split(sep).join('/')}`),
+    // `/` is index.html (the dashboard), as Cloudflare serves it.
+    routes: [...paths.map((path) => `*/${path.split(sep).join('/')}`), ...(paths.includes('index.html') ? ['*/'] : [])],
   };
 }
 
