@@ -61,8 +61,9 @@ describe('field names that are Object.prototype members', () => {
 describe('prefixes that are Keygate’s own never reach a provider', () => {
   it.each([
     ['GET', '/v1/audit-logs/x/y'],
-    ['GET', '/v1/analytics/graphs/requests'],
-    ['POST', '/v1/analytics'],
+    // Portkey analytics Keygate does not serve.
+    ['GET', '/v1/analytics/summary/cache'],
+    ['GET', '/v1/analytics/graphs/feedbacks/ai-models'],
     ['POST', '/v1/admin/workspaces/ws_default/users'],
     ['GET', '/v1/admin/users'],
     // Other spellings of the same paths.

@@ -19,15 +19,19 @@ const SCOPE_GROUPS = [
   ['Vault', ['vault.manage']],
 ];
 
-/** A new key, shown this once, with a warning and a copy button. */
+/**
+ * A new key, shown this once, with a warning and a copy button, until "Done" removes it from the
+ * page. The warning is announced; the key itself is not read aloud unasked.
+ */
 function shownOnce(key, extra) {
-  return h(
-    'div',
-    { class: 'card once', role: 'alert' },
-    h('p', {}, h('strong', {}, 'Copy this key now: it is shown this once. '), 'Keygate stores only its hash and cannot show it again.'),
+  const box = h(
+    'section',
+    { class: 'card once', 'aria-label': 'New API key shown once' },
+    h('p', { role: 'alert' }, h('strong', {}, 'Copy this key now: it is shown this once. '), 'Keygate stores only its hash and cannot show it again.', extra ? ` ${extra}` : ''),
     h('p', {}, h('code', { 'aria-label': 'New API key' }, key), ' ', copyButton(key, 'Copy key')),
-    extra && h('p', {}, extra),
   );
+  box.append(h('button', { type: 'button', onclick: () => box.remove() }, 'Done'));
+  return box;
 }
 
 export function apiKeysTab(panel) {
@@ -51,6 +55,7 @@ export function apiKeysTab(panel) {
 
   function row(key) {
     const rotate = async () => {
+      if (!(await confirmAction(`Rotate API key ${key.name}? You get a new key; the old one keeps working for 30 minutes.`, 'Rotate'))) return;
       try {
         const rotated = await api('POST', `/v1/api-keys/${encodeURIComponent(key.id)}/rotate`, {});
         reveal.replaceChildren(shownOnce(rotated.key, `The old key keeps working until ${new Date(rotated.key_transition_expires_at).toUTCString()}; deploy the new one before then.`));

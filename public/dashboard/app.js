@@ -103,6 +103,8 @@ function showTabs(tabs) {
   list.append(...buttons);
   app.replaceChildren(list, panel);
   select(0);
+  // The sign-in form is gone: keyboard users start on the first tab.
+  buttons[0].focus();
 }
 
 function signOut() {

@@ -35,7 +35,8 @@ export function select(options, props = {}) {
 
 /** A status line for an action's outcome; errors are announced at once. */
 export function notice() {
-  const element = h('p', { class: 'notice', role: 'status' });
+  // Focusable from code (tabindex -1), so focus can land on an outcome whose control is gone.
+  const element = h('p', { class: 'notice', role: 'status', tabindex: '-1' });
   return {
     element,
     show(text, kind = 'ok') {
@@ -66,6 +67,8 @@ export function confirmAction(question, confirmLabel) {
     dialog.addEventListener('cancel', () => done(false));
     document.body.append(dialog);
     dialog.showModal();
+    // Enter right away must not destroy anything: Cancel has the focus.
+    dialog.querySelector('.actions button:last-child').focus();
   });
 }
 

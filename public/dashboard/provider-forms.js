@@ -30,14 +30,31 @@ function openai() {
   return { element: field('API key', key), read: () => ({ key: value(key) }) };
 }
 
-function deploymentRow(rows, isFirst) {
+/** One deployment of the editor; its legend numbers it, so each row's controls can be told apart. */
+function deploymentRow(rows, renumber) {
   const name = input({ required: true });
   const alias = input();
   const version = input({ value: '2024-10-21', required: true });
-  const isDefault = h('input', { type: 'radio', name: 'default-deployment', checked: isFirst });
-  const row = h('fieldset', { class: 'deployment' }, h('legend', {}, 'Deployment'), field('Deployment name', name), field('Alias', alias), field('API version', version), field('Default', isDefault));
-  row.append(h('button', { type: 'button', class: 'small', onclick: () => (rows.length > 1 ? (rows.splice(rows.indexOf(entry), 1), row.remove()) : undefined) }, 'Remove deployment'));
-  const entry = { row, read: () => ({ deployment_name: value(name), alias: optional(alias), api_version: value(version), is_default: isDefault.checked }) };
+  const isDefault = h('input', { type: 'radio', name: 'default-deployment', checked: rows.length === 0 });
+  const legend = h('legend', {});
+  const remove = h('button', { type: 'button', class: 'small' });
+  const row = h('fieldset', { class: 'deployment' }, legend, field('Deployment name', name), field('Alias', alias), field('API version', version), field('Default', isDefault), remove);
+  const entry = {
+    row,
+    number(position) {
+      legend.textContent = `Deployment ${position}`;
+      remove.textContent = `Remove deployment ${position}`;
+    },
+    read: () => ({ deployment_name: value(name), alias: optional(alias), api_version: value(version), is_default: isDefault.checked }),
+  };
+  remove.addEventListener('click', () => {
+    if (rows.length === 1) return;
+    rows.splice(rows.indexOf(entry), 1);
+    row.remove();
+    // The default went with it: the first deployment left is the default now.
+    if (isDefault.checked) rows[0].row.querySelector('input[type=radio]').checked = true;
+    renumber();
+  });
   return entry;
 }
 
@@ -45,10 +62,12 @@ function azure() {
   const resource = input({ required: true });
   const rows = [];
   const list = h('div', {});
+  const renumber = () => rows.forEach((entry, index) => entry.number(index + 1));
   const add = () => {
-    const entry = deploymentRow(rows, rows.length === 0);
+    const entry = deploymentRow(rows, renumber);
     rows.push(entry);
     list.append(entry.row);
+    renumber();
   };
   add();
   const auth = modes(
@@ -135,8 +154,11 @@ export function rotationFields(key) {
     return { element: field('Service account JSON', account), read: () => ({ vertex_service_account_json: account.value }) };
   }
   if (key.ai_provider_name === 'bedrock' && config.aws_auth_type === 'accessKey') {
-    const [id, secretKey] = [input({ required: true }), secret({ required: true })];
-    return { element: h('div', {}, field('AWS access key ID', id), field('AWS secret access key', secretKey)), read: () => ({ aws_access_key_id: value(id), aws_secret_access_key: value(secretKey) }) };
+    const [id, secretKey, token] = [input({ required: true }), secret({ required: true }), secret()];
+    return {
+      element: h('div', {}, field('AWS access key ID', id), field('AWS secret access key', secretKey), field('AWS session token', token, 'Optional: for temporary credentials')),
+      read: () => ({ aws_access_key_id: value(id), aws_secret_access_key: value(secretKey), aws_session_token: optional(token) }),
+    };
   }
   if (key.ai_provider_name === 'azure-openai' && config.azure_auth_mode === 'entra') {
     const clientSecret = secret({ required: true });

@@ -20,7 +20,12 @@ export function virtualKeysTab(panel) {
     load();
   });
   const createArea = h('div', {});
-  const newButton = h('button', { type: 'button', onclick: () => createArea.replaceChildren(createForm(() => { createArea.replaceChildren(); load(); })) }, 'New virtual key');
+  const created = async (slug) => {
+    createArea.replaceChildren();
+    await load();
+    (list.querySelector(`article[data-slug="${CSS.escape(slug)}"] h3`) ?? newButton).focus();
+  };
+  const newButton = h('button', { type: 'button', onclick: () => createArea.replaceChildren(createForm(created)) }, 'New virtual key');
 
   let latest = 0;
   async function load() {
@@ -41,10 +46,15 @@ export function virtualKeysTab(panel) {
         keys = answer.data;
       }
       if (mine !== latest) return;
+      // A page emptied by a delete: show the last page there still is.
+      if (keys.length === 0 && state.page > 0) {
+        state.page = Math.max(0, Math.ceil(total / PAGE_SIZE) - 1);
+        return load();
+      }
       list.replaceChildren(...(keys.length ? keys.map((key) => keyCard(key, load, status)) : [h('p', {}, state.search ? 'No virtual key matches.' : 'No virtual keys yet.')]));
       renderPager(total);
     } catch (error) {
-      status.show(error.message, 'error');
+      if (mine === latest) status.show(error.message, 'error');
     }
   }
 
@@ -93,7 +103,7 @@ function createForm(done) {
       const body = { name: name.value.trim(), provider: provider.value, note: note.value.trim() || undefined, workspace_id: workspace.value.trim() || undefined, ...fields.read() };
       const created = await api('POST', '/v1/virtual-keys', body);
       status.show(`Created ${created.data.slug}.`);
-      done();
+      done(created.data.slug);
     } catch (error) {
       status.show(error.message, 'error');
     }
@@ -121,23 +131,33 @@ function budgetBar(key) {
   );
 }
 
-function snippet(slug) {
-  return `import OpenAI from 'openai';\n\nconst client = new OpenAI({ apiKey: process.env.KEYGATE_API_KEY, baseURL: '${location.origin}/v1' });\nconst answer = await client.chat.completions.create({\n  model: '@${slug}/gpt-4o-mini',\n  messages: [{ role: 'user', content: 'Hello' }],\n});`;
+/** A model the key can call, for its snippet: an Azure key's default deployment, a typical one otherwise. */
+function exampleModel(key) {
+  if (key.ai_provider_name === 'azure-openai') {
+    const deployments = key.model_config?.deployment_config ?? [];
+    const chosen = deployments.find((deployment) => deployment.is_default) ?? deployments[0];
+    return chosen?.alias ?? chosen?.deployment_name ?? 'gpt-4o-mini';
+  }
+  return { bedrock: 'anthropic.claude-3-5-haiku-20241022-v1:0', 'vertex-ai': 'gemini-2.5-flash' }[key.ai_provider_name] ?? 'gpt-4o-mini';
+}
+
+function snippet(key) {
+  return `import OpenAI from 'openai';\n\nconst client = new OpenAI({ apiKey: process.env.KEYGATE_API_KEY, baseURL: '${location.origin}/v1' });\nconst answer = await client.chat.completions.create({\n  model: '@${key.slug}/${exampleModel(key)}',\n  messages: [{ role: 'user', content: 'Hello' }],\n});`;
 }
 
 function keyCard(listed, reload, tabStatus) {
-  const card = h('article', { class: 'card key', 'aria-label': `Virtual key ${listed.name}` });
+  const card = h('article', { class: 'card key', 'aria-label': `Virtual key ${listed.name}`, 'data-slug': listed.slug });
   const actions = h('div', { class: 'actions' });
   const area = h('div', {});
   const status = notice();
-  const render = (key) => {
+  const render = (key, focusOn) => {
     const state = statusOf(key);
     card.replaceChildren(
-      h('h3', {}, key.name, ' ', h('span', { class: `badge ${state}` }, state)),
+      h('h3', { tabindex: '-1' }, key.name, ' ', h('span', { class: `badge ${state}` }, state)),
       h('p', {}, h('code', {}, key.slug), ' ', copyButton(key.slug, 'Copy slug')),
       h('dl', {}, h('dt', {}, 'Provider'), h('dd', {}, key.ai_provider_name), h('dt', {}, 'Secret'), h('dd', {}, key.masked_api_key ?? '—'), key.note ? [h('dt', {}, 'Note'), h('dd', {}, key.note)] : null),
       budgetBar(key),
-      h('details', {}, h('summary', {}, 'openai SDK snippet'), h('pre', {}, snippet(key.slug)), copyButton(snippet(key.slug), 'Copy snippet')),
+      h('details', {}, h('summary', {}, 'openai SDK snippet'), h('pre', {}, snippet(key)), copyButton(snippet(key), 'Copy snippet')),
       actions,
       area,
       status.element,
@@ -146,25 +166,31 @@ function keyCard(listed, reload, tabStatus) {
       h('button', { type: 'button', onclick: () => area.replaceChildren(editForm(key, update)) }, 'Edit'),
       rotationFields(key) && h('button', { type: 'button', onclick: () => area.replaceChildren(rotateForm(key, update)) }, 'Rotate provider key'),
       h('button', { type: 'button', onclick: () => area.replaceChildren(limitsForm(key, update)) }, 'Limits'),
-      h('button', { type: 'button', onclick: () => update({ status: key.status === 'disabled' ? 'active' : 'disabled' }) }, key.status === 'disabled' ? 'Enable' : 'Disable'),
+      h('button', { type: 'button', onclick: () => update({ status: key.status === 'disabled' ? 'active' : 'disabled' }, key.status === 'disabled' ? 'Disable' : 'Enable') }, key.status === 'disabled' ? 'Enable' : 'Disable'),
       h('button', { type: 'button', class: 'danger', onclick: remove }, 'Delete'),
     );
+    // The control that was used is gone with the redraw: focus moves to its successor, or the heading.
+    if (focusOn) ([...actions.querySelectorAll('button')].find((button) => button.textContent === focusOn) ?? card.querySelector('h3')).focus();
   };
-  async function update(body) {
+  /** Saves a change; true when Keygate took it. */
+  async function update(body, focusOn) {
     try {
       await api('PUT', `/v1/virtual-keys/${encodeURIComponent(listed.slug)}`, body);
-      render(await api('GET', `/v1/virtual-keys/${encodeURIComponent(listed.slug)}`));
+      render(await api('GET', `/v1/virtual-keys/${encodeURIComponent(listed.slug)}`), focusOn ?? 'heading');
       status.show('Saved.');
+      return true;
     } catch (error) {
       status.show(error.message, 'error');
+      return false;
     }
   }
   async function remove() {
     if (!(await confirmAction(`Delete virtual key ${listed.name}? Apps using ${listed.slug} stop working at once.`, 'Delete'))) return;
     try {
       await api('DELETE', `/v1/virtual-keys/${encodeURIComponent(listed.slug)}`);
+      await reload();
       tabStatus.show(`Deleted ${listed.name}.`);
-      reload();
+      tabStatus.element.focus();
     } catch (error) {
       status.show(error.message, 'error');
     }
@@ -177,9 +203,10 @@ function keyCard(listed, reload, tabStatus) {
 
 function smallForm(label, fields, submitLabel, onSubmit) {
   const form = h('form', { class: 'inline', 'aria-label': label }, fields, h('div', { class: 'actions' }, h('button', { type: 'submit' }, submitLabel), h('button', { type: 'button', onclick: () => form.remove() }, 'Cancel')));
-  form.addEventListener('submit', (event) => {
+  // A refused change keeps the form, and what was typed, open beside Keygate's message.
+  form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    onSubmit().then(() => form.remove());
+    if (await onSubmit()) form.remove();
   });
   return form;
 }

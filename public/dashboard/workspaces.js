@@ -24,7 +24,13 @@ export function workspacesTab(panel) {
     const nameCell = h('td', {}, workspace.name);
     const rename = () => {
       const name = input({ value: workspace.name, required: true });
-      const form = h('form', { class: 'inline', 'aria-label': `Rename ${workspace.name}` }, field('New name', name), h('button', { type: 'submit' }, 'Save name'));
+      const form = h(
+        'form',
+        { class: 'inline', 'aria-label': `Rename ${workspace.name}` },
+        field('New name', name),
+        h('button', { type: 'submit' }, 'Save name'),
+        h('button', { type: 'button', onclick: () => nameCell.replaceChildren(workspace.name) }, 'Cancel'),
+      );
       form.addEventListener('submit', async (event) => {
         event.preventDefault();
         try {

@@ -104,7 +104,8 @@ describe('signing in', () => {
     await page.keyboard.type(adminApiKey()); // the field has focus on load
     await page.keyboard.press('Enter');
     await page.getByRole('tab', { name: 'Virtual Keys', selected: true }).waitFor();
-    await page.getByRole('tab', { name: 'Virtual Keys' }).focus();
+    // Signed in, the focus is on the first tab: no mouse, no code moving it.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Virtual Keys');
     await page.keyboard.press('ArrowRight');
     await page.getByRole('tab', { name: 'API Keys', selected: true }).waitFor();
     await page.keyboard.press('End');
@@ -147,6 +148,15 @@ describe('the Virtual Keys tab', () => {
     expect(await card.locator('pre').textContent()).toContain(`model: '@${slug}/gpt-4o-mini'`);
     await card.getByRole('button', { name: 'Disable' }).click();
     await card.getByText('disabled', { exact: true }).waitFor();
+    // The redraw keeps the keyboard where it was: on the button that undoes it.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Enable');
+    await page.keyboard.press('Enter');
+    await card.getByText('active', { exact: true }).waitFor();
+    // A confirmation answered from the keyboard: Escape cancels, and the key stays.
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    expect(await card.isVisible()).toBe(true);
     await card.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
     await card.waitFor({ state: 'detached' });
@@ -213,6 +223,48 @@ describe('the Virtual Keys tab', () => {
   });
 });
 
+describe('changing a virtual key', () => {
+  it('edits the name, keeping the form and its text when Keygate refuses, and rotates the provider key', async () => {
+    await createKey(providerKey('edit'), 'dash-edit');
+    const session = await signIn();
+    const { page } = session;
+    const card = page.getByRole('article', { name: 'Virtual key dash-edit' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await card.getByLabel('Name').fill('x'.repeat(201));
+    await card.getByRole('button', { name: 'Save' }).click();
+    await expect(card.getByRole('alert').textContent()).resolves.toMatch(/name: .*200/);
+    expect(await card.getByLabel('Name').inputValue()).toBe('x'.repeat(201));
+    await card.getByLabel('Name').fill('dash-edited');
+    await card.getByRole('button', { name: 'Save' }).click();
+    const renamed = page.getByRole('article', { name: 'Virtual key dash-edit' }).filter({ hasText: 'dash-edited' });
+    await renamed.getByRole('button', { name: 'Rotate provider key' }).click();
+    const rotated = providerKey('rotated');
+    await renamed.getByLabel('API key').fill(rotated);
+    await renamed.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await renamed.getByText(`********${rotated.slice(-4)}`).waitFor();
+    await session.close();
+  });
+
+  it('moves the default to the deployment left when the default one is removed', async () => {
+    const session = await signIn();
+    const { page } = session;
+    await page.getByRole('button', { name: 'New virtual key' }).click();
+    await page.getByLabel('Name').fill('dash-azure-two');
+    await page.getByLabel('Provider').selectOption('azure-openai');
+    await page.getByLabel('Resource name').fill('my-resource');
+    await page.getByRole('button', { name: 'Add deployment' }).click();
+    await page.getByRole('group', { name: 'Deployment 2' }).getByLabel('Deployment name').fill('second');
+    await page.getByRole('button', { name: 'Remove deployment 1' }).click();
+    expect(await page.getByRole('group', { name: 'Deployment 1' }).getByLabel('Default').isChecked()).toBe(true);
+    await page.getByLabel('API key').fill('azure-fake-key-0000000000000000000010');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('article', { name: 'Virtual key dash-azure-two' }).waitFor();
+    // The snippet names the key's default deployment.
+    expect(await page.getByRole('article', { name: 'Virtual key dash-azure-two' }).locator('pre').textContent()).toMatch(/\/second',/);
+    await session.close();
+  });
+});
+
 describe('the API Keys tab', () => {
   it('creates a key with picked scopes, shows it once, rotates it showing when the old one ends, and deletes it', async () => {
     const session = await signIn(adminApiKey(), 'API Keys');
@@ -227,12 +279,15 @@ describe('the API Keys tab', () => {
     await page.getByRole('button', { name: 'Create API key' }).click();
     const shown = page.getByRole('alert');
     await expect(shown.textContent()).resolves.toContain('shown this once');
-    const key = (await page.getByLabel('New API key').textContent())!;
+    const key = (await page.getByLabel('New API key', { exact: true }).textContent())!;
     expect(key).toMatch(/^kg-ak-/);
     const row = page.getByRole('row').filter({ hasText: 'dash-app' });
     expect(await row.textContent()).toContain('completions.write, analytics.view');
     expect(await row.textContent()).not.toContain(key);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByText(key).count()).toBe(0);
     await page.getByRole('button', { name: 'Rotate dash-app' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Rotate' }).click();
     await page.getByRole('alert').filter({ hasText: /old key keeps working until .+ GMT/ }).waitFor();
     await page.getByRole('button', { name: 'Delete dash-app' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
@@ -286,7 +341,12 @@ describe('the Analytics and Audit tabs', () => {
     await expect(page.getByRole('table').textContent()).resolves.toContain('POST /v1/virtual-keys');
     await page.getByLabel('Action').selectOption('delete');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(async () => (await page.getByRole('table').locator('tbody tr').allTextContents()).every((row) => row.includes('delete'))).toBe(true);
+    await expect
+      .poll(async () => {
+        const rows = await page.getByRole('table').locator('tbody tr').allTextContents();
+        return rows.length > 0 && rows.every((row) => row.includes('delete'));
+      })
+      .toBe(true);
     await session.close();
   });
 });
