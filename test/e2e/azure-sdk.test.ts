@@ -9,6 +9,7 @@ import {
   onlyUpstreamRequest,
   openaiClient,
   portkeyClient,
+  readStream,
   useKeygateWithFakeUpstream,
 } from './harness';
 
@@ -73,12 +74,7 @@ describe('an Azure api-key virtual key', () => {
       undefined,
       { extraHeaders: { 'x-test-id': testId } },
     );
-    let text = '';
-    let usage: unknown = null;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? '';
-      usage = chunk.usage ?? usage;
-    }
+    const { text, usage } = await readStream(stream);
     expect(text).toBe('Hello from fake');
     expect(usage).toEqual({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
     expect((await onlyUpstreamRequest(testId)).path).toBe('/azure/e2e-resource/openai/deployments/mini-east/chat/completions');

@@ -3,7 +3,7 @@
 // checks every SigV4 signature.
 
 import { describe, expect, it } from 'vitest';
-import { adminClient, fakeUrl, hello, openaiClient, useKeygateWithFakeUpstream } from './harness';
+import { adminClient, fakeUrl, hello, openaiClient, readStream, useKeygateWithFakeUpstream } from './harness';
 
 useKeygateWithFakeUpstream();
 
@@ -53,14 +53,7 @@ describe('a Bedrock virtual key through the openai SDK', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = '';
-    let finish: string | null = null;
-    let usage: unknown = null;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await readStream(stream);
     expect(text).toBe('Hello from fake');
     expect(finish).toBe('stop');
     expect(usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });

@@ -120,3 +120,19 @@ export async function failure(call: () => Promise<unknown>): Promise<Error & { s
 }
 
 export const hello = [{ role: 'user' as const, content: 'hello' }];
+
+/** A streamed chat answer read to its end: the text, the last finish_reason and the usage chunk's usage. */
+export async function readStream(
+  stream: AsyncIterable<{ choices: Array<{ delta?: { content?: unknown }; finish_reason?: string | null }>; usage?: unknown }>,
+): Promise<{ text: string; finish: string | null; usage: unknown }> {
+  let text = '';
+  let finish: string | null = null;
+  let usage: unknown = null;
+  for await (const chunk of stream) {
+    const content = chunk.choices[0]?.delta?.content;
+    text += typeof content === 'string' ? content : '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage };
+}

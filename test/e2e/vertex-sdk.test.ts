@@ -4,7 +4,7 @@
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { adminClient, fakeUrl, hello, openaiClient, upstreamRequests, useKeygateWithFakeUpstream } from './harness';
+import { adminClient, fakeUrl, hello, openaiClient, readStream, upstreamRequests, useKeygateWithFakeUpstream } from './harness';
 
 useKeygateWithFakeUpstream();
 
@@ -57,12 +57,7 @@ describe('a Vertex AI virtual key through the SDKs', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = '';
-    let usage: unknown = null;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? '';
-      usage = chunk.usage ?? usage;
-    }
+    const { text, usage } = await readStream(stream);
     expect(text).toBe('Hello from fake');
     expect(usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
   });

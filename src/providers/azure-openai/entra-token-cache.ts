@@ -11,6 +11,7 @@ import { KeygateError } from '../../errors';
 import { logEvent, networkFailureFields } from '../../log';
 import { sha256Hex } from '../../vault/crypto';
 import { ExpiringCache } from '../expiring-cache';
+import { tokenFromAnswer, type TokenAnswer } from '../oauth-token-answer';
 
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
 const TOKEN_TIMEOUT_MS = 15_000;
@@ -41,7 +42,7 @@ export class EntraTokenCache {
 /** The cache the gateway uses: one per isolate. */
 export const entraTokens = new EntraTokenCache();
 
-async function requestToken(client: EntraClient, keyLabel: string): Promise<{ accessToken: string; expiresInSeconds: number }> {
+async function requestToken(client: EntraClient, keyLabel: string): Promise<TokenAnswer> {
   const url = `${client.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(client.tenantId)}/oauth2/v2.0/token`;
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
@@ -70,12 +71,7 @@ async function requestToken(client: EntraClient, keyLabel: string): Promise<{ ac
       `Microsoft Entra ID refused the client credentials of ${keyLabel}${reasons.length ? ` (${reasons.join(', ')})` : ''}.`,
     );
   }
-  const accessToken = body?.access_token;
-  const expiresIn = Number(body?.expires_in);
-  if (!response.ok || typeof accessToken !== 'string' || accessToken === '' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw unavailable(keyLabel, response.ok ? 'answered without a usable token' : `answered HTTP ${response.status}`);
-  }
-  return { accessToken, expiresInSeconds: expiresIn };
+  return tokenFromAnswer(response, body, (what) => unavailable(keyLabel, what));
 }
 
 function unavailable(keyLabel: string, what: string): KeygateError {

@@ -14,6 +14,7 @@ import { KeygateError, quoted } from '../../errors';
 import { logEvent, networkFailureFields } from '../../log';
 import { sha256Hex } from '../../vault/crypto';
 import { ExpiringCache } from '../expiring-cache';
+import { tokenFromAnswer, type TokenAnswer } from '../oauth-token-answer';
 import type { ServiceAccount } from './service-account';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -77,7 +78,7 @@ function signedAssertion(account: ServiceAccount, tokenUrl: string, key: CryptoK
     .sign(key);
 }
 
-async function exchange(tokenUrl: string, assertion: string, account: string, keyLabel: string): Promise<{ accessToken: string; expiresInSeconds: number }> {
+async function exchange(tokenUrl: string, assertion: string, account: string, keyLabel: string): Promise<TokenAnswer> {
   let response: Response;
   try {
     // No redirects: a redirect would carry the assertion to another host.
@@ -106,12 +107,7 @@ async function exchange(tokenUrl: string, assertion: string, account: string, ke
       `Google refused the service account ${quoted(account, 100)} of ${keyLabel}${reason ? ` (${reason})` : ''}.`,
     );
   }
-  const accessToken = body?.access_token;
-  const expiresIn = Number(body?.expires_in);
-  if (!response.ok || typeof accessToken !== 'string' || accessToken === '' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw unavailable(keyLabel, response.ok ? 'answered without a usable token' : `answered HTTP ${response.status}`);
-  }
-  return { accessToken, expiresInSeconds: expiresIn };
+  return tokenFromAnswer(response, body, (what) => unavailable(keyLabel, what));
 }
 
 function unavailable(keyLabel: string, what: string): KeygateError {
