@@ -17,7 +17,7 @@
 // measures the fake upstream alone at 1 connection, for the time Keygate adds to a request.
 //
 // Identical bundles come out up to about 5% apart on this machine, so read smaller differences
-// as noise. `--limits` uses a key with a rate limit and a budget (one ledger call per request);
+// as noise; the runtime's CPU per request at 32 connections (the last line) varies less. `--limits` uses a key with a rate limit and a budget (one ledger call per request);
 // `--stream` asks for streamed (SSE) answers. AB_ROUNDS and AB_SECONDS set the rounds (6) and the
 // length of each run (2 s).
 
@@ -51,18 +51,23 @@ const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', c
 const LIMITS = { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } };
 const limits = withLimits ? LIMITS : {};
 
-/** A function that loads `url` for a while and returns autocannon's result, refusing failures. */
-function loader(url, headers) {
+/**
+ * A function that loads `url` for a while and returns autocannon's result, refusing failures,
+ * with `cpuUs`: the CPU per request of `instance`'s runtime (workerd) during the run, if known.
+ */
+function loader(url, headers, instance) {
   return async (connections, duration) => {
+    const cpuBefore = await instance?.cpuSeconds();
     const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration });
+    const cpuAfter = await instance?.cpuSeconds();
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-    return result;
+    return { ...result, cpuUs: instance ? ((cpuAfter - cpuBefore) * 1e6) / result.requests.total : NaN };
   };
 }
 
 /** A variant to measure: one Keygate instance, one virtual key, one kind of gateway key. */
 async function variant(keygate, slug, kind) {
-  return loader(`${keygate.url}/v1/chat/completions`, gatewayHeaders(await gatewayApiKey(keygate, kind), slug));
+  return loader(`${keygate.url}/v1/chat/completions`, gatewayHeaders(await gatewayApiKey(keygate, kind), slug), keygate);
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -86,7 +91,7 @@ try {
       limits: async () => variant(keygate, await createVirtualKey(keygate, 'ab', LIMITS), kind),
       levels: async () => {
         const levels = await createFourLevels(keygate, LIMITS);
-        return loader(url, gatewayHeaders(levels.apiKey, levels.slug));
+        return loader(url, gatewayHeaders(levels.apiKey, levels.slug), keygate);
       },
     };
     variants.A = await make[targets[0]]();
@@ -110,12 +115,17 @@ try {
 
   for (const load of [direct, ...Object.values(variants)]) await load(1, 1); // warm-up
   const runs = { A: { 1: [], 32: [] }, B: { 1: [], 32: [] } };
+  const cpu = { A: [], B: [] };
   const directRuns = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
     directRuns.push((await direct(1, 1)).requests.average);
     for (const connections of [1, 32]) {
-      for (const name of order) runs[name][connections].push((await variants[name](connections, SECONDS)).requests.average);
+      for (const name of order) {
+        const result = await variants[name](connections, SECONDS);
+        runs[name][connections].push(result.requests.average);
+        if (connections === 32) cpu[name].push(result.cpuUs);
+      }
     }
   }
 
@@ -131,6 +141,13 @@ try {
       line += `; added ms/req: A ${added(a).toFixed(3)}, B ${added(b).toFixed(3)}, B - A ${(added(b) - added(a)).toFixed(3)} (upstream alone ${directMs.toFixed(3)})`;
     }
     console.log(line);
+  }
+  // The runtime's CPU per request at 32 connections varies much less than req/s on this machine.
+  const cpuA = median(cpu.A);
+  const cpuB = median(cpu.B);
+  if (!Number.isNaN(cpuA)) {
+    const perRound = cpu.A.map((value, round) => cpu.B[round] / value);
+    console.log(`runtime CPU @32: A ${Math.round(cpuA)} µs/req, B ${Math.round(cpuB)} µs/req, B/A ${(cpuB / cpuA).toFixed(3)} (rounds ${Math.min(...perRound).toFixed(2)} to ${Math.max(...perRound).toFixed(2)})`);
   }
 } finally {
   for (const keygate of instances) await keygate.close();

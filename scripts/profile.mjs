@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run profile [-- --limits] [-- --stream]`: where Keygate's time goes on the hot path. Runs the deployable
-// bundle under Miniflare with V8's inspector open, drives chat completions at one connection
+// `npm run profile [-- --limits] [--stream] [--connections N]`: where Keygate's time goes on the hot
+// path. Runs the deployable bundle under Miniflare with V8's inspector open, drives chat completions
+// at one connection (or N)
 // against the fake upstream, records a CPU profile of the Worker's isolate, and prints the
 // functions with the most self time. The profile is written to keygate.cpuprofile (open it in
 // Chrome DevTools) unless --no-save is given.
@@ -21,6 +22,10 @@ import { launchKeygate } from './lib/launch-worker.mjs';
 const withLimits = process.argv.includes('--limits');
 const stream = process.argv.includes('--stream');
 const save = !process.argv.includes('--no-save');
+// At 32 connections CPU per request decides throughput; at 1, latency. Profile both.
+const connectionsAt = process.argv.indexOf('--connections');
+const CONNECTIONS = connectionsAt === -1 ? 1 : Number(process.argv[connectionsAt + 1]);
+if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1) throw new Error('--connections takes a whole number of connections, at least 1');
 const API_KEY_KIND = apiKeyKindFromEnv();
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9329);
@@ -92,7 +97,7 @@ try {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
-      connections: 1,
+      connections: CONNECTIONS,
       duration,
     });
 
@@ -105,7 +110,7 @@ try {
   const { profile } = await inspector.send('Profiler.stop');
   inspector.close();
 
-  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}, ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}): ${Math.round(result.requests.average)} req/s at 1 connection, profiled ${SECONDS} s of isolate "${inspector.title}"`);
+  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}, ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}): ${Math.round(result.requests.average)} req/s at ${CONNECTIONS} connection${CONNECTIONS === 1 ? '' : 's'}, profiled ${SECONDS} s of isolate "${inspector.title}"`);
   console.table(summarize(profile));
   if (save) {
     await writeFile('keygate.cpuprofile', JSON.stringify(profile));

@@ -37,6 +37,35 @@ function parseWranglerToml(text) {
 }
 
 /**
+ * The workerd processes this Node process has started (Linux only; none elsewhere), for the CPU
+ * time a launch's runtime spends: benchmarks divide it by the requests served, which varies far
+ * less from run to run than req/s on a machine shared with the load generator.
+ */
+async function workerdChildren() {
+  const pids = new Set();
+  for (const name of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(workerd)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === process.pid) pids.add(Number(name));
+  }
+  return pids;
+}
+
+/** CPU seconds (user and system) the new workerd process has used so far, or NaN if unknown. */
+function cpuMeter(before, after) {
+  const started = [...after].filter((pid) => !before.has(pid));
+  if (started.length !== 1) return () => Promise.resolve(NaN);
+  return async () => {
+    const stat = await readFile(`/proc/${started[0]}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of the stat line, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+}
+
+/**
  * Builds with `wrangler deploy --dry-run`, so what runs is exactly what would deploy. Exported
  * for tests that launch one bundle several times (`bundleDir`).
  */
@@ -148,6 +177,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
   try {
     const scriptPath = bundleDir ? join(bundleDir, 'index.js') : await buildWorker(outdir, { minify, entry });
     const compatibilityDate = checkCompatibilityDate(toml.compatibilityDate);
+    const workerdBefore = await workerdChildren();
     mf = new Miniflare({
       host: '127.0.0.1',
       port,
@@ -175,10 +205,13 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
       ],
     });
     const url = await mf.ready;
+    const cpuSeconds = cpuMeter(workerdBefore, await workerdChildren());
     if (migrate) await applyMigrations(await mf.getD1Database('DB'));
     return {
       url: url.origin,
       adminApiKey: bindings.ADMIN_API_KEY,
+      /** CPU seconds the runtime (workerd) has used since launch; NaN where that can't be read. */
+      cpuSeconds,
       /** The deployable bundle's size, gzipped, in bytes. */
       bundleGzipBytes: gzipSync(await readFile(scriptPath)).length,
       async close() {
@@ -199,6 +232,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
  */
 export async function launchScript({ script, vars = {}, port = 0 }) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
+  const workerdBefore = await workerdChildren();
   const mf = new Miniflare({
     modules: true,
     script,
@@ -208,5 +242,5 @@ export async function launchScript({ script, vars = {}, port = 0 }) {
     host: '127.0.0.1',
   });
   const url = await mf.ready;
-  return { url: url.origin, close: () => mf.dispose() };
+  return { url: url.origin, cpuSeconds: cpuMeter(workerdBefore, await workerdChildren()), close: () => mf.dispose() };
 }
