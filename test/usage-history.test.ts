@@ -1,9 +1,10 @@
 // Every gateway request leaves one row of usage history in D1, written in batches after the response:
 // tokens, cost, status, latency, and whether the usage was estimated.
 
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { usageEventsOfKey } from '../src/usage/usage-events';
+import { recordUsageEvent, usageEventsOfKey, type UsageEvent } from '../src/usage/usage-events';
 import { bedrockAccessKeyBody, uniqueModel } from './support/bedrock';
 import { chat, fakeUpstreamUrl, postKey } from './support/keygate';
 
@@ -71,5 +72,33 @@ describe('the usage history', () => {
     const responses = await Promise.all(Array.from({ length: 30 }, () => chat({ model: `@${slug}/gpt-4o-mini` })));
     await Promise.all(responses.map((response) => response.text()));
     await expect.poll(async () => (await usageEventsOfKey(env.DB, id)).length).toBe(30);
+  });
+
+  it('writes a window of more rows than one statement holds, every row once', async () => {
+    const { id, slug } = await createKey();
+    const event = (index: number): UsageEvent => ({
+      id: crypto.randomUUID(),
+      workspaceId: 'ws_default',
+      virtualKeyId: id,
+      virtualKeySlug: slug,
+      apiKeyId: null,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      promptTokens: index,
+      completionTokens: 1,
+      totalTokens: index + 1,
+      costUsd: null,
+      status: 200,
+      latencyMs: 1,
+      estimated: false,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index % 60)).toISOString(),
+    });
+    // One window: recorded together, as a burst of calls would be, and kept alive by the first.
+    const contexts = Array.from({ length: 450 }, () => createExecutionContext());
+    contexts.forEach((context, index) => recordUsageEvent(env.DB, context, event(index)));
+    await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+    const rows = await usageEventsOfKey(env.DB, id, 1000);
+    expect(rows).toHaveLength(450);
+    expect(new Set(rows.map((row) => row.prompt_tokens)).size).toBe(450);
   });
 });
