@@ -43,13 +43,13 @@ const DROPPED_HEADERS = new Set([
   'true-client-ip',
 ]);
 // `x-goog-*` picks which Google project a call bills (x-goog-user-project) or carries a Google API
-// key: the virtual key's service account decides those, not the app.
-const DROPPED_PREFIXES = ['x-portkey-', 'cf-', 'x-forwarded-', 'x-goog-'];
+// key: the virtual key's service account decides those, not the app. (Header names come lower-case.)
+const DROPPED_PREFIXES = /^(?:x-portkey-|cf-|x-forwarded-|x-goog-)/;
 
 export function upstreamSafeHeaders(headers: Headers): Headers {
   const safe = new Headers();
   for (const [name, value] of headers) {
-    if (DROPPED_HEADERS.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    if (DROPPED_HEADERS.has(name) || DROPPED_PREFIXES.test(name)) continue;
     safe.set(name, value);
   }
   return safe;
@@ -59,6 +59,8 @@ export function upstreamSafeHeaders(headers: Headers): Headers {
 const UPLOAD_PATH = /^\/(audio\/(transcriptions|translations)|files|uploads\/[^/]+\/parts|images\/(edits|variations))\/?$/;
 
 const MODEL_CATALOG_FORM = /^@([^/]+)\/(.+)$/s;
+// Not fatal: a body that is not UTF-8 still goes upstream as the bytes that came in.
+const bodyDecoder = new TextDecoder();
 const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 
 /**
@@ -87,7 +89,7 @@ export async function readGatewayRequest(request: Request, pathBelowV1: string):
   if (body && multipart && !UPLOAD_PATH.test(pathBelowV1)) uncountableBody = true;
   if (body && !multipart) {
     const bytes = await request.arrayBuffer();
-    const text = new TextDecoder().decode(bytes);
+    const text = bodyDecoder.decode(bytes);
     const parsed = parseJsonBody(text, isJsonContentType(contentType));
     json = isPlainObject(parsed) ? parsed : null;
     uncountableBody = json === null && parsed !== undefined;
