@@ -2,22 +2,22 @@
 
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { analyticsRoutes } from './admin/analytics-routes';
 import { apiKeyRoutes } from './admin/api-keys-routes';
 import { auditLogRoutes } from './admin/audit-logs-routes';
 import { vaultRoutes } from './admin/vault-routes';
 import { virtualKeyRoutes } from './admin/virtual-keys-routes';
 import { workspaceRoutes } from './admin/workspaces-routes';
-import { errorResponse, invalidRequest, KeygateError, quoted } from './errors';
+import { errorResponse, KeygateError, quoted } from './errors';
+import { enterGateway } from './gateway/gateway-entry';
 import { gatewayRoutes } from './gateway/routes';
+import { answerError } from './http/answer-error';
 import { recordRefusal, sealAuditLogAfterChange } from './http/audit-middleware';
 import { authenticate } from './http/authenticate';
 import { ADMIN_BODY_LIMIT_BYTES, GATEWAY_BODY_LIMIT_BYTES, limitBodySize } from './http/body-limit';
 import type { AppEnv } from './http/context';
 import { readiness } from './http/readiness';
 import { requestId } from './http/request-id';
-import { failureFields, logEvent } from './log';
 
 /** The admin API's routes by prefix. Everything else under /v1 is the gateway's. */
 const ADMIN_ROUTES = {
@@ -36,6 +36,23 @@ const ADMIN_PREFIXES = Object.keys(ADMIN_ROUTES);
  * path there that matches no route is a 404, and never reaches a provider.
  */
 const RESERVED_PREFIXES = ['/v1/admin'];
+
+/**
+ * The Worker's fetch handler. A plain gateway call (a POST under /v1 to no path of Keygate's own,
+ * with no percent-encoding for routers to read differently) goes to the gateway's own entry, which
+ * repeats Hono's chain for it step for step; everything else, Hono. A test sends the same calls both
+ * ways and compares the answers (test/gateway-entry.test.ts).
+ */
+export function createFetch(): (request: Request, env: Env, context: ExecutionContext) => Response | Promise<Response> {
+  const app = createApp();
+  return (request, env, context) => (isPlainGatewayCall(request) ? enterGateway(request, env, context) : app.fetch(request, env, context));
+}
+
+function isPlainGatewayCall(request: Request): boolean {
+  if (request.method !== 'POST') return false;
+  const { pathname } = new URL(request.url);
+  return pathname.startsWith('/v1/') && !pathname.includes('%') && !isAdminPath(pathname) && !isUnder(pathname, RESERVED_PREFIXES);
+}
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -71,25 +88,19 @@ export function createApp() {
 
   app.notFound(routeNotFound);
   app.onError((error, c) => {
-    if (error instanceof KeygateError) {
-      if (isAdminPath(c.req.path)) recordRefusal(c, error);
-      if (error.kind === 'internal') logEvent('error', error.code, { requestId: c.get('requestId'), message: quoted(error.message, 200) });
-      return errorResponse(error);
-    }
-    if (error instanceof HTTPException && error.status < 500) return errorResponse(fromHonoException(error));
-    // Only the error's class and message are logged: nothing of the request, and our own code
-    // never puts a secret into an error message.
-    logEvent('error', 'internal_error', { requestId: c.get('requestId'), ...failureFields(error) });
-    return errorResponse(
-      new KeygateError('internal', 'internal_error', `Keygate hit an internal error. Quote request id ${c.get('requestId')} when reporting it.`),
-    );
+    if (error instanceof KeygateError && isAdminPath(c.req.path)) recordRefusal(c, error);
+    return answerError(error, c.get('requestId'));
   });
 
   return app;
 }
 
 function isAdminPath(path: string): boolean {
-  return ADMIN_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  return isUnder(path, ADMIN_PREFIXES);
+}
+
+function isUnder(path: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function routeNotFound(c: Context<AppEnv>): Response {
@@ -100,13 +111,4 @@ function methodNotAllowed(c: Context<AppEnv>): Response {
   return errorResponse(
     new KeygateError('method_not_allowed', 'method_not_allowed', `${quoted(c.req.path, 200)} does not support ${quoted(c.req.method, 16)}.`),
   );
-}
-
-/** Hono's own 4xx (from its body validator) in our error shape. */
-function fromHonoException(error: HTTPException): KeygateError {
-  if (error.status === 415) {
-    return new KeygateError('unsupported_media_type', 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
-  }
-  if (error.status === 400) return invalidRequest('invalid_json', 'The request body is not valid JSON.');
-  return invalidRequest('invalid_request', error.message || 'Invalid request.');
 }

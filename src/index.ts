@@ -1,20 +1,20 @@
 // The Worker entry. Durable Object classes are exported from here as they arrive.
 
-import { createApp } from './app';
+import { createFetch } from './app';
 import { resealSecrets } from './admin/vault-service';
 import { failureFields, logEvent } from './log';
 
 export { AuditChain } from './audit/audit-chain';
 export { KeyLedger } from './limits/key-ledger';
 
-const app = createApp();
+const fetchHandler = createFetch();
 
 // Records one Cron run re-seals at most: a rotation finishes without anyone calling the route.
 // Not exported: workerd accepts only handlers and classes as the entry module's exports.
 const SCHEDULED_RESEAL_LIMIT = 500;
 
 export default {
-  fetch: (request, env, context) => app.fetch(request, env, context),
+  fetch: (request, env, context) => fetchHandler(request, env, context),
   // [triggers] crons in wrangler.toml: re-seals what older master keys still seal.
   // The run is awaited, not handed to waitUntil: the handler's promise is what keeps it alive.
   async scheduled(controller, env, _context) {

@@ -31,7 +31,7 @@ describe('fuzzing the gateway', () => {
       const answer = await send(built.request);
       const violations: Violation[] = answerViolations(requestCase, answer, built.inputs);
       if (answer.relayed) {
-        const ours = [fixtures.adminKey, fixtures.workspaceKey, fixtures.completionsKey];
+        const ours = [fixtures.adminKey, fixtures.workspaceKey, fixtures.completionsKey, fixtures.readOnlyKey];
         for (const upstream of await upstreamRequests(testId)) {
           if (!FORWARDED_METHODS.has(upstream.method)) {
             violations.push({ kind: `${upstream.method} reached the provider`, detail: `${upstream.method} ${upstream.path}; answer ${answer.status}` });

@@ -4,7 +4,7 @@
 
 import { Hono } from 'hono/tiny';
 import { upstreamTimeoutMs } from '../config';
-import type { AppEnv } from '../http/context';
+import type { AppEnv, Principal } from '../http/context';
 import { requireScope } from '../http/require-scope';
 import { assertCallsModelNamed, assertModelAllowed, assertModelReadable } from '../limits/model-allow-list';
 import { withTopLevelField } from '../wire/json-body';
@@ -42,45 +42,47 @@ function namesKeygatePath(pathBelowV1: string): boolean {
 }
 
 export function gatewayRoutes() {
-  return new Hono<AppEnv>().all('/*', requireScope('completions.write'), async function forwardToProvider(c) {
-    const { method, signal: clientGone } = c.req.raw;
-    if (!FORWARDED_METHODS.has(method)) {
-      throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, HEAD, POST and DELETE, not ${quoted(method, 16)}.`);
-    }
-    const pathBelowV1 = new URL(c.req.url).pathname.replace(/^\/v1/, '') || '/';
-    if (namesKeygatePath(pathBelowV1)) {
-      throw new KeygateError('not_found', 'route_not_found', `No route for ${quoted(method, 16)} /v1${quoted(pathBelowV1, 200)}.`);
-    }
-    const call = await readGatewayRequest(c.req.raw, pathBelowV1);
-    const principal = c.get('principal');
-    const record = await resolveVirtualKey(c.env, c.executionCtx, principal, call.virtualKeySlug);
-    // Before any reservation: a model off either list costs nothing at any level.
-    assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');
-    assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
-    // Model rules, like allow-lists, must see the model that runs: one they can't read is refused.
-    if ((principal.limits?.modelLimits.length ?? 0) > 0) assertModelReadable(call.model, method, 'This API key');
-    if (record.modelLimits.length > 0) assertModelReadable(call.model, method, `Virtual key ${record.slug}`);
-    const ruled = record.modelLimits.length + (principal.limits?.modelLimits.length ?? 0) > 0;
-    const listed = principal.allowedModels.length + record.allowedModels.length > 0;
-    if (listed || ruled) assertCallsModelNamed(providerOf(record), record, call.model);
-    const levels = await resolveLimitLevels(c.env, c.executionCtx, principal, record, call.model);
-    // Where the model decides something (a list, a model rule, a price), the upstream gets that
-    // model and no other: a body naming `model` twice has every copy set to the one Keygate read
-    // (the last).
-    const modelDecides = listed || ruled || levels.some((level) => level.usageLimits?.type === 'cost');
-    if (modelDecides && call.json && call.model !== null && typeof call.body === 'string') {
-      call.body = withTopLevelField(call.body, call.json, 'model', call.model);
-    }
-    const pricedModel = providerOf(record).pricedModel(call.model, record.providerConfig);
-    const admitted = await admit(c.env, c.executionCtx, record, levels, call, pricedModel, principal.apiKeyId);
-    try {
-      const { response, addedStreamUsage } = await callProvider(c.env, record, call, admitted.onUsage, clientGone);
-      return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });
-    } catch (error) {
-      admitted.settle(clientGone.aborted ? CLIENT_CLOSED_REQUEST : error instanceof KeygateError ? errorStatus(error) : 500);
-      throw error;
-    }
-  });
+  return new Hono<AppEnv>().all('/*', requireScope('completions.write'), (c) => forwardToProvider(c.req.raw, c.env, c.executionCtx, c.get('principal')));
+}
+
+/** One gateway call, from an authenticated request to the response that relays the provider's answer. */
+export async function forwardToProvider(request: Request, env: Env, context: Pick<ExecutionContext, 'waitUntil'>, principal: Principal): Promise<Response> {
+  const { method, signal: clientGone } = request;
+  if (!FORWARDED_METHODS.has(method)) {
+    throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, HEAD, POST and DELETE, not ${quoted(method, 16)}.`);
+  }
+  const pathBelowV1 = new URL(request.url).pathname.replace(/^\/v1/, '') || '/';
+  if (namesKeygatePath(pathBelowV1)) {
+    throw new KeygateError('not_found', 'route_not_found', `No route for ${quoted(method, 16)} /v1${quoted(pathBelowV1, 200)}.`);
+  }
+  const call = await readGatewayRequest(request, pathBelowV1);
+  const record = await resolveVirtualKey(env, context, principal, call.virtualKeySlug);
+  // Before any reservation: a model off either list costs nothing at any level.
+  assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');
+  assertModelAllowed(record.allowedModels, call.model, method, `Virtual key ${record.slug}`);
+  // Model rules, like allow-lists, must see the model that runs: one they can't read is refused.
+  if ((principal.limits?.modelLimits.length ?? 0) > 0) assertModelReadable(call.model, method, 'This API key');
+  if (record.modelLimits.length > 0) assertModelReadable(call.model, method, `Virtual key ${record.slug}`);
+  const ruled = record.modelLimits.length + (principal.limits?.modelLimits.length ?? 0) > 0;
+  const listed = principal.allowedModels.length + record.allowedModels.length > 0;
+  if (listed || ruled) assertCallsModelNamed(providerOf(record), record, call.model);
+  const levels = await resolveLimitLevels(env, context, principal, record, call.model);
+  // Where the model decides something (a list, a model rule, a price), the upstream gets that
+  // model and no other: a body naming `model` twice has every copy set to the one Keygate read
+  // (the last).
+  const modelDecides = listed || ruled || levels.some((level) => level.usageLimits?.type === 'cost');
+  if (modelDecides && call.json && call.model !== null && typeof call.body === 'string') {
+    call.body = withTopLevelField(call.body, call.json, 'model', call.model);
+  }
+  const pricedModel = providerOf(record).pricedModel(call.model, record.providerConfig);
+  const admitted = await admit(env, context, record, levels, call, pricedModel, principal.apiKeyId);
+  try {
+    const { response, addedStreamUsage } = await callProvider(env, record, call, admitted.onUsage, clientGone);
+    return settleWhenDelivered(response, admitted, { hideAddedUsage: addedStreamUsage, clientGone });
+  } catch (error) {
+    admitted.settle(clientGone.aborted ? CLIENT_CLOSED_REQUEST : error instanceof KeygateError ? errorStatus(error) : 500);
+    throw error;
+  }
 }
 
 /**

@@ -8,11 +8,48 @@ export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 /** Gateway bodies carry prompts and inline images; this stays under Workers' own request limit. */
 export const GATEWAY_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
+function bodyTooLarge(maxSize: number): KeygateError {
+  return new KeygateError('payload_too_large', 'body_too_large', `The request body is larger than ${maxSize / 1024} KiB.`);
+}
+
 export function limitBodySize(maxSize: number) {
   return bodyLimit({
     maxSize,
     onError: () => {
-      throw new KeygateError('payload_too_large', 'body_too_large', `The request body is larger than ${maxSize / 1024} KiB.`);
+      throw bodyTooLarge(maxSize);
     },
   });
+}
+
+/**
+ * The middleware's check outside Hono (the gateway's own entry), with the same outcome: a body that
+ * declares its length (and is not chunked) is judged by the header; any other is read to its end
+ * while counting, and the request returned carries the bytes read.
+ */
+export async function withBodyWithin(request: Request, maxSize: number): Promise<Request> {
+  if (!request.body) return request;
+  if (request.headers.has('content-length') && !request.headers.has('transfer-encoding')) {
+    if (Number.parseInt(request.headers.get('content-length') || '0', 10) > maxSize) throw bodyTooLarge(maxSize);
+    return request;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxSize) {
+      await reader.cancel();
+      throw bodyTooLarge(maxSize);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new Request(request, { body });
 }

@@ -180,11 +180,15 @@ export const contentType: fc.Arbitrary<string | null> = fc.oneof(
 
 const wrongKey = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'), minLength: 43, maxLength: 43 }).map((tail) => `kg-ak-${tail}`);
 
-/** A key: the admin key, a real workspace key, one with only completions.write, or a wrong one. */
+/**
+ * A key: the admin key, a real workspace key, one with only completions.write, one that may only
+ * read virtual keys (so neither call the gateway nor write), or a wrong one.
+ */
 export const presentedKey: fc.Arbitrary<Str> = fc.oneof(
   { weight: 4, arbitrary: fc.constant(new Ref('adminKey')) },
   { weight: 3, arbitrary: fc.constant(new Ref('workspaceKey')) },
   { weight: 2, arbitrary: fc.constant(new Ref('completionsKey')) },
+  { weight: 1, arbitrary: fc.constant(new Ref('readOnlyKey')) },
   { weight: 1, arbitrary: wrongKey },
   { weight: 1, arbitrary: headerText },
 );

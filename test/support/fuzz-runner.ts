@@ -64,6 +64,7 @@ export async function createFixtures(): Promise<Fixtures> {
   const workspaceId = await createWorkspace('fuzz');
   const workspaceKey = await createWorkspaceKey(workspaceId, WORKSPACE_SCOPES);
   const completionsKey = await createWorkspaceKey(workspaceId, ['completions.write']);
+  const readOnlyKey = await createWorkspaceKey(workspaceId, ['virtual_keys.read']);
   const inWorkspace = { workspace_id: workspaceId };
   return {
     adminKey: ADMIN_API_KEY,
@@ -71,6 +72,7 @@ export async function createFixtures(): Promise<Fixtures> {
     workspaceKeyId: workspaceKey.id,
     completionsKey: completionsKey.key,
     completionsKeyId: completionsKey.id,
+    readOnlyKey: readOnlyKey.key,
     workspaceId,
     slug: await createVirtualKeyIn(workspaceId, ADMIN_API_KEY, 'fuzz'),
     budgetSlug: await createKeyFromBody(budgetKeyBody(workspaceId)),

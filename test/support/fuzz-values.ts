@@ -11,6 +11,7 @@ export type FixtureName =
   | 'adminKey'
   | 'workspaceKey'
   | 'completionsKey'
+  | 'readOnlyKey'
   | 'workspaceId'
   | 'workspaceKeyId'
   | 'completionsKeyId'
