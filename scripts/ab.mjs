@@ -6,8 +6,9 @@
 // workspace service key with only completions.write); `--keys=workspace,workspace` is an A/A run.
 // `npm run ab -- [<bundle dir>] --targets=<A>,<B>`: on one bundle, is target B slower than A?
 // Targets: `keygate` (a key without limits), `limits` (a key with a rate limit and a budget far
-// from exhaustion) and `levels` (the same limits on the workspace, the API key, the virtual key
-// and a model rule of each key).
+// from exhaustion), `levels` (the same limits on the workspace, the API key, the virtual key
+// and a model rule of each key) and `work-floor` (not Keygate: the benchmark's work floor,
+// scripts/lib/work-floor-worker.js, for issue 16's ratio measured in alternated rounds).
 //
 // Runs both side by side against one fake upstream and alternates short autocannon runs between
 // them, in both orders, at 1 and 32 connections; prints the medians and B/A. Build each bundle
@@ -25,12 +26,13 @@ import autocannon from 'autocannon';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
 import { apiKeyKindFromEnv, checkApiKeyKind, createFourLevels, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate } from './lib/launch-worker.mjs';
+import { launchWorkFloor } from './lib/work-floor.mjs';
 
 const args = process.argv.slice(2);
 const dirs = args.filter((arg) => !arg.startsWith('--'));
 const keysOption = args.find((arg) => arg === '--keys' || arg.startsWith('--keys='));
 const keyKinds = keysOption ? (keysOption.split('=')[1] ?? 'admin,workspace').split(',').map(checkApiKeyKind) : null;
-const TARGETS = ['keygate', 'limits', 'levels'];
+const TARGETS = ['keygate', 'limits', 'levels', 'work-floor'];
 const targetsOption = args.find((arg) => arg.startsWith('--targets='));
 const targets = targetsOption ? targetsOption.split('=')[1].split(',') : null;
 if (targets && (targets.length !== 2 || targets.some((target) => !TARGETS.includes(target)))) {
@@ -89,6 +91,11 @@ try {
     const make = {
       keygate: async () => variant(keygate, await createVirtualKey(keygate, 'ab'), kind),
       limits: async () => variant(keygate, await createVirtualKey(keygate, 'ab', LIMITS), kind),
+      'work-floor': async () => {
+        const workFloor = await launchWorkFloor(fake.url);
+        instances.push(workFloor);
+        return loader(`${workFloor.url}/v1/chat/completions`, workFloor.headers, workFloor);
+      },
       levels: async () => {
         const levels = await createFourLevels(keygate, LIMITS);
         return loader(url, gatewayHeaders(levels.apiKey, levels.slug), keygate);

@@ -28,12 +28,11 @@
 // application would, or the bootstrap admin key (BENCH_API_KEY=admin). The header line says which.
 
 import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
 import { apiKeyKindFromEnv, createFourLevels, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate, launchScript } from './lib/launch-worker.mjs';
 import { startPortkeyGateway } from './lib/portkey-gateway.mjs';
+import { launchWorkFloor } from './lib/work-floor.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
@@ -73,14 +72,7 @@ const wants = (name) => !ONLY || ONLY.includes(name);
 const portkey = wants('portkey') ? await startPortkeyGateway() : undefined;
 const fake = await startFakeOpenAI();
 const floor = await launchScript({ script: FLOOR_WORKER, vars: { UPSTREAM: fake.url } });
-const workFloorVars = {
-  UPSTREAM: fake.url,
-  API_KEY: `wf-${randomBytes(24).toString('base64url')}`,
-  VAULT_KEY: randomBytes(32).toString('base64'),
-  SLUG: 'work-floor-key',
-  PROVIDER_KEY: 'sk-fake-bench-0000000000000001',
-};
-const workFloor = await launchScript({ script: await readFile(new URL('./lib/work-floor-worker.js', import.meta.url), 'utf8'), vars: workFloorVars });
+const workFloor = await launchWorkFloor(fake.url);
 const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` } });
 const keygateLedgerInMemory = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, ledgerInMemory: true });
 try {
@@ -101,7 +93,7 @@ try {
   const targets = {
     direct: [`${fake.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }],
     floor: [`${floor.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench' }, floor],
-    'work floor': [`${workFloor.url}/v1/chat/completions`, gatewayHeaders(workFloorVars.API_KEY, workFloorVars.SLUG), workFloor],
+    'work floor': [`${workFloor.url}/v1/chat/completions`, workFloor.headers, workFloor],
     ...(portkey && {
       portkey: [`${portkey.url}/v1/chat/completions`, { authorization: 'Bearer sk-fake-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${fake.url}/v1` }],
     }),

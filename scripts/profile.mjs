@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run profile [-- --limits] [--stream] [--connections N]`: where Keygate's time goes on the hot
-// path. Runs the deployable bundle under Miniflare with V8's inspector open, drives chat completions
+// `npm run profile [-- --limits] [--stream] [--connections N] [--work-floor]`: where Keygate's time
+// goes on the hot path. Runs the deployable bundle under Miniflare with V8's inspector open, drives chat completions
 // at one connection (or N)
 // against the fake upstream, records a CPU profile of the Worker's isolate, and prints the
 // functions with the most self time. The profile is written to keygate.cpuprofile (open it in
@@ -18,10 +18,12 @@ import { writeFile } from 'node:fs/promises';
 import { startFakeOpenAI } from './lib/fake-openai.mjs';
 import { apiKeyKindFromEnv, createVirtualKey, gatewayApiKey, gatewayHeaders } from './lib/gateway-keys.mjs';
 import { launchKeygate } from './lib/launch-worker.mjs';
+import { launchWorkFloor } from './lib/work-floor.mjs';
 
 const withLimits = process.argv.includes('--limits');
 const stream = process.argv.includes('--stream');
 const save = !process.argv.includes('--no-save');
+const workFloorOnly = process.argv.includes('--work-floor');
 // At 32 connections CPU per request decides throughput; at 1, latency. Profile both.
 const connectionsAt = process.argv.indexOf('--connections');
 const CONNECTIONS = connectionsAt === -1 ? 1 : Number(process.argv[connectionsAt + 1]);
@@ -84,13 +86,16 @@ function summarize(profile, top = 30) {
 
 const fake = await startFakeOpenAI();
 // Built unminified, so the profile names our functions; otherwise the bundle that deploys.
-const keygate = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, inspectorPort: INSPECTOR_PORT, minify: false });
+// --work-floor profiles the benchmark's work floor instead (scripts/lib/work-floor-worker.js), to
+// set its profile beside Keygate's.
+const keygate = workFloorOnly
+  ? await launchWorkFloor(fake.url, { inspectorPort: INSPECTOR_PORT })
+  : await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, inspectorPort: INSPECTOR_PORT, minify: false });
 try {
   const limits = withLimits
     ? { rate_limits: [{ type: 'requests', unit: 'rpm', value: 100_000_000 }], usage_limits: { credit_limit: 1e12, type: 'tokens' } }
     : {};
-  const slug = await createVirtualKey(keygate, 'profile', limits);
-  const headers = gatewayHeaders(await gatewayApiKey(keygate, API_KEY_KIND), slug);
+  const headers = workFloorOnly ? keygate.headers : gatewayHeaders(await gatewayApiKey(keygate, API_KEY_KIND), await createVirtualKey(keygate, 'profile', limits));
   const load = (duration) =>
     autocannon({
       url: `${keygate.url}/v1/chat/completions`,
@@ -110,7 +115,7 @@ try {
   const { profile } = await inspector.send('Profiler.stop');
   inspector.close();
 
-  console.log(`\n${withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}, ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}): ${Math.round(result.requests.average)} req/s at ${CONNECTIONS} connection${CONNECTIONS === 1 ? '' : 's'}, profiled ${SECONDS} s of isolate "${inspector.title}"`);
+  console.log(`\n${workFloorOnly ? 'work floor' : withLimits ? 'keygate+limits' : 'keygate'}${stream ? ', streamed' : ''}, ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}): ${Math.round(result.requests.average)} req/s at ${CONNECTIONS} connection${CONNECTIONS === 1 ? '' : 's'}, profiled ${SECONDS} s of isolate "${inspector.title}"`);
   console.table(summarize(profile));
   if (save) {
     await writeFile('keygate.cpuprofile', JSON.stringify(profile));

@@ -6,7 +6,7 @@ export interface LaunchedKeygate {
   cpuSeconds(): Promise<number>;
   close(): Promise<void>;
 }
-export function launchScript(options: { script: string; vars?: Record<string, string>; port?: number }): Promise<{ url: string; cpuSeconds(): Promise<number>; close(): Promise<void> }>;
+export function launchScript(options: { script: string; vars?: Record<string, string>; port?: number; inspectorPort?: number }): Promise<{ url: string; cpuSeconds(): Promise<number>; close(): Promise<void> }>;
 export function launchKeygate(options?: {
   vars?: Record<string, string>;
   port?: number;

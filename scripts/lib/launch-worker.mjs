@@ -230,7 +230,7 @@ export async function launchKeygate({ vars = {}, port = 0, inspectorPort, ledger
  * Starts a one-file ES module Worker (no bindings but plain vars) under the same runtime, for
  * comparisons such as the benchmark's floor: a Worker that does nothing but pass requests on.
  */
-export async function launchScript({ script, vars = {}, port = 0 }) {
+export async function launchScript({ script, vars = {}, port = 0, inspectorPort }) {
   const toml = parseWranglerToml(await readFile(join(root, 'wrangler.toml'), 'utf8'));
   const workerdBefore = await workerdChildren();
   const mf = new Miniflare({
@@ -240,6 +240,7 @@ export async function launchScript({ script, vars = {}, port = 0 }) {
     bindings: vars,
     port,
     host: '127.0.0.1',
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
   });
   const url = await mf.ready;
   return { url: url.origin, cpuSeconds: cpuMeter(workerdBefore, await workerdChildren()), close: () => mf.dispose() };
