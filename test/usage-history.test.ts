@@ -4,7 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { recordUsageEvent, usageEventsOfKey, type UsageEvent } from '../src/usage/usage-events';
+import { MAX_STORED_MODEL_CHARS, recordUsageEvent, usageEventsOfKey, type UsageEvent } from '../src/usage/usage-events';
 import { bedrockAccessKeyBody, uniqueModel } from './support/bedrock';
 import { chat, fakeUpstreamUrl, postKey } from './support/keygate';
 
@@ -100,5 +100,41 @@ describe('the usage history', () => {
     const rows = await usageEventsOfKey(env.DB, id, 1000);
     expect(rows).toHaveLength(450);
     expect(new Set(rows.map((row) => row.prompt_tokens)).size).toBe(450);
+  });
+
+  it('keeps at most 256 characters of a model name, so no client text can outgrow a statement', async () => {
+    const { id, slug } = await createKey();
+    const model = `gpt-${'x'.repeat(20_000)}`;
+    await (await chat({ model: `@${slug}/${model}` })).text();
+    await expect.poll(async () => (await usageEventsOfKey(env.DB, id)).map((row) => row.model)).toEqual([model.slice(0, MAX_STORED_MODEL_CHARS)]);
+  });
+
+  it('loses only the rows of a statement that fails, not the rest of its window', async () => {
+    const { id, slug } = await createKey();
+    const events = Array.from({ length: 450 }, (_, index): UsageEvent => ({
+      id: crypto.randomUUID(),
+      workspaceId: 'ws_default',
+      virtualKeyId: id,
+      virtualKeySlug: slug,
+      apiKeyId: null,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      promptTokens: index,
+      completionTokens: 1,
+      totalTokens: index + 1,
+      costUsd: null,
+      status: 200,
+      latencyMs: 1,
+      estimated: false,
+      createdAt: '2026-01-02T00:00:00.000Z',
+    }));
+    // The last statement's rows (400 onwards) repeat an id among themselves: that statement fails.
+    events[449]!.id = events[420]!.id;
+    const contexts = events.map(() => createExecutionContext());
+    contexts.forEach((context, index) => recordUsageEvent(env.DB, context, events[index]!));
+    await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+    const rows = await usageEventsOfKey(env.DB, id, 1000);
+    expect(rows).toHaveLength(400);
+    expect(Math.max(...rows.map((row) => row.prompt_tokens))).toBe(399);
   });
 });

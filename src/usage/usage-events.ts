@@ -33,6 +33,13 @@ const INSERT_EVENTS = `INSERT INTO usage_events (id, workspace_id, virtual_key_i
     json_extract(value, '$[12]'), json_extract(value, '$[13]'), json_extract(value, '$[14]')
   FROM json_each(?1)`;
 
+/**
+ * The longest model name a row keeps. The name is the client's text (up to the body limit): kept
+ * whole, one call could make a statement exceed D1's 2 MB value limit and cost every row written
+ * with it. Every other column is Keygate's own or bounded (slugs: 128 characters).
+ */
+export const MAX_STORED_MODEL_CHARS = 256;
+
 function asRow(event: UsageEvent): unknown[] {
   return [
     event.id,
@@ -40,7 +47,7 @@ function asRow(event: UsageEvent): unknown[] {
     event.virtualKeyId,
     event.virtualKeySlug,
     event.provider,
-    event.model,
+    event.model === null ? null : event.model.slice(0, MAX_STORED_MODEL_CHARS),
     event.promptTokens,
     event.completionTokens,
     event.totalTokens,
@@ -91,14 +98,21 @@ async function writeWhenWindowCloses(db: D1Database): Promise<void> {
   windowOpen = false;
   const events = pending;
   pending = [];
-  const statements = [];
-  for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
-    statements.push(db.prepare(INSERT_EVENTS).bind(JSON.stringify(events.slice(start, start + ROWS_PER_STATEMENT).map(asRow))));
-  }
+  const chunks: UsageEvent[][] = [];
+  for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) chunks.push(events.slice(start, start + ROWS_PER_STATEMENT));
+  const statementOf = (chunk: UsageEvent[]) => db.prepare(INSERT_EVENTS).bind(JSON.stringify(chunk.map(asRow)));
   try {
-    await (statements.length === 1 ? statements[0]!.run() : db.batch(statements));
-  } catch (error) {
-    logEvent('warn', 'usage_events_not_written', { count: events.length, ...failureFields(error) });
+    await (chunks.length === 1 ? statementOf(chunks[0]!).run() : db.batch(chunks.map(statementOf)));
+  } catch {
+    // A batch is one transaction: one bad statement (or a passing failure) would lose them all.
+    // Each chunk is tried once more alone, so a failure costs only its own rows.
+    for (const chunk of chunks) {
+      try {
+        await statementOf(chunk).run();
+      } catch (error) {
+        logEvent('warn', 'usage_events_not_written', { count: chunk.length, ...failureFields(error) });
+      }
+    }
   }
 }
 

@@ -53,7 +53,7 @@ export function buildRequest(requestCase: RequestCase, fixtures: Fixtures, extra
 }
 
 // Background work (cache fills, usage batches) is awaited in groups rather than per request: a
-// usage batch waits 50 ms for company, which per request would dominate the run.
+// usage batch waits at least 20 ms for company, which per request would dominate the run.
 const pending: ExecutionContext[] = [];
 
 export async function settleBackgroundWork(): Promise<void> {
