@@ -7,6 +7,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
+import { failedSignIns, FAILED_SIGN_IN_LIMIT } from '../src/auth/failed-sign-ins';
 import worker from '../src/index';
 import { buildRequest } from './support/fuzz-answers';
 import { gatewayCase } from './support/fuzz-gateway-cases';
@@ -98,6 +99,73 @@ describe('the gateway entry answers as the Hono app does', () => {
       return violations;
     });
   }, timeoutFor(settings));
+});
+
+// Paths a router may read differently from a prefix check: both ways must agree on each, for a
+// key that may call the gateway, a wrong one and one that may only read.
+const ODD_PATHS = [
+  '/v1/',
+  '/v1//chat/completions',
+  '/v1/chat/completions/',
+  '/v1/CHAT/completions',
+  '/v1/Admin',
+  '/v1/ADMIN/users',
+  '/v1/admin',
+  '/v1/admin/users',
+  '/v1/virtual-keys;x',
+  '/v1/Virtual-Keys',
+  '/v1//virtual-keys',
+  '/v1/./virtual-keys',
+  '/v1/audit-logs/../chat/completions',
+  '/v1/api-keysX',
+  '/v1/virtual-keys',
+  '/v1/virtual_keys/x',
+  '/v1/analytics/graphs/requests',
+  `/v1/${'x'.repeat(5_000)}`,
+  '/v1/chat/completions?x=%2F&y=1',
+];
+
+describe('the gateway entry on paths a router may read differently', () => {
+  it('answers each as the Hono app does', async () => {
+    const honoFixtures = await fixtureCopy();
+    const entryFixtures = await fixtureCopy();
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const differences: string[] = [];
+    for (const path of ODD_PATHS) {
+      for (const key of ['completionsKey', 'readOnlyKey', 'wrong'] as const) {
+        const requestFor = (fixtures: Fixtures) =>
+          new Request(`https://keygate.test${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key === 'wrong' ? 'kg-ak-wrong' : fixtures[key]}`, 'x-portkey-virtual-key': fixtures.slug, 'content-type': 'application/json' },
+            body,
+          });
+        const expected = await answerOf(viaHono, requestFor(honoFixtures), honoFixtures);
+        const actual = await answerOf(viaWorker, requestFor(entryFixtures), entryFixtures);
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) differences.push(`${path} (${key}): Hono ${JSON.stringify(expected).slice(0, 300)}, entry ${JSON.stringify(actual).slice(0, 300)}`);
+      }
+    }
+    expect(differences).toEqual([]);
+  });
+
+  it('throttles wrong keys from one address, as the Hono app does', async () => {
+    failedSignIns.clear();
+    const attempt = () =>
+      answerOf(
+        viaWorker,
+        new Request('https://keygate.test/v1/chat/completions', {
+          method: 'POST',
+          headers: { authorization: 'Bearer kg-ak-not-a-key-of-this-deployment', 'cf-connecting-ip': '203.0.113.77', 'x-portkey-virtual-key': 'anything' },
+          body: '{}',
+        }),
+        {} as Fixtures,
+      );
+    for (let failures = 0; failures < FAILED_SIGN_IN_LIMIT; failures++) expect((await attempt()).status).toBe(401);
+    const throttled = await attempt();
+    expect(throttled.status).toBe(429);
+    expect(throttled.retryAfter).toBe(true);
+    expect(JSON.parse(throttled.body)).toMatchObject({ error: { code: 'too_many_invalid_api_keys' } });
+    failedSignIns.clear();
+  });
 });
 
 describe('the gateway entry and bodies without a declared length', () => {

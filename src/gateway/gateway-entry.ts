@@ -15,16 +15,19 @@ import { forwardToProvider } from './routes';
 
 export async function enterGateway(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
   const requestId = crypto.randomUUID();
-  let response: Response;
   try {
     const principal = await identifyCaller(env, context, presentedApiKey(request.headers), request.headers.get('cf-connecting-ip'));
     const limited = await withBodyWithin(request, GATEWAY_BODY_LIMIT_BYTES);
     assertScope(principal, 'completions.write');
-    response = await forwardToProvider(limited, env, context, principal);
+    // Inside the try, as in Hono, where the middleware's failure reaches onError too.
+    return withRequestId(await forwardToProvider(limited, env, context, principal), requestId);
   } catch (error) {
-    response = answerError(error, requestId);
+    return withRequestId(answerError(error, requestId), requestId);
   }
-  // As the request-id middleware does on every other route (http/request-id.ts).
+}
+
+/** What the request-id middleware does on every other route (http/request-id.ts). */
+function withRequestId(response: Response, requestId: string): Response {
   response.headers.set('x-request-id', requestId);
   response.headers.set('x-portkey-request-id', requestId);
   return response;
