@@ -72,8 +72,7 @@ const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
  * whatever its content type claims: an upstream may parse a `text/plain` body as JSON, and limits
  * must count what the upstream will. Uploads stream through and need the header.
  */
-export async function readGatewayRequest(request: Request, pathBelowV1: string): Promise<GatewayRequest> {
-  const url = new URL(request.url);
+export async function readGatewayRequest(request: Request, url: URL, pathBelowV1: string): Promise<GatewayRequest> {
   const headers = upstreamSafeHeaders(request.headers);
   const headerSlug = request.headers.get('x-portkey-virtual-key')?.trim() || null;
   const contentType = request.headers.get('content-type');

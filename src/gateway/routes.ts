@@ -51,11 +51,12 @@ export async function forwardToProvider(request: Request, env: Env, context: Pic
   if (!FORWARDED_METHODS.has(method)) {
     throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, HEAD, POST and DELETE, not ${quoted(method, 16)}.`);
   }
-  const pathBelowV1 = new URL(request.url).pathname.replace(/^\/v1/, '') || '/';
+  const url = new URL(request.url);
+  const pathBelowV1 = url.pathname.replace(/^\/v1/, '') || '/';
   if (namesKeygatePath(pathBelowV1)) {
     throw new KeygateError('not_found', 'route_not_found', `No route for ${quoted(method, 16)} /v1${quoted(pathBelowV1, 200)}.`);
   }
-  const call = await readGatewayRequest(request, pathBelowV1);
+  const call = await readGatewayRequest(request, url, pathBelowV1);
   const record = await resolveVirtualKey(env, context, principal, call.virtualKeySlug);
   // Before any reservation: a model off either list costs nothing at any level.
   assertModelAllowed(principal.allowedModels, call.model, method, 'This API key');

@@ -45,7 +45,10 @@ export interface ClientCall {
   path: string;
   /** The query string including its `?`, or empty. */
   search: string;
-  /** Client headers with the gateway's own credentials and hop-by-hop headers already removed. */
+  /**
+   * Client headers with the gateway's own credentials and hop-by-hop headers already removed. Made
+   * for this call alone: a provider sets its credential on it rather than copying it.
+   */
   headers: Headers;
   body: BodyInit | null;
   /** The JSON body, parsed (with the bare model), when the call has one. Read it; change `body`. */

@@ -142,7 +142,7 @@ export const azureOpenaiProvider: ProviderModule<AzureConfig, typeof createField
     }
     const deployment = chooseDeployment(config.deployments, call.json?.model);
     const [authName, authValue] = await authorizationHeader(call.env, config, call.secret, call.slug);
-    const headers = new Headers(call.headers);
+    const { headers } = call;
     headers.set(authName, authValue);
     const { body, added } = upstreamBody(call, deployment);
     const request = new Request(upstreamUrl(call, deployment), { method: call.method, headers, body, redirect: 'manual' });

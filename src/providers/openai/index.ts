@@ -46,7 +46,7 @@ export const openaiProvider: ProviderModule<z.infer<typeof configSchema>, typeof
   pricedModel: (model) => model,
   async prepareUpstream(call) {
     const base = expandTemplate(upstreamTemplate(call.env, 'OPENAI_BASE_URL')).replace(/\/+$/, '');
-    const headers = new Headers(call.headers);
+    const { headers } = call;
     headers.set('authorization', `Bearer ${call.secret.apiKey}`);
     // Streams carry usage only when asked; ask when metering, and keep the extra chunk from the client.
     const { body, added } = call.onUsage && STREAMED_USAGE_PATHS.has(call.path) ? askingForStreamUsage(call) : { body: call.body, added: false };

@@ -110,7 +110,7 @@ export const vertexProvider: ProviderModule<VertexConfig, typeof createFields, t
     const token = await googleTokens.token(account, tokenUrl, `virtual key ${call.slug}`);
     const named = vertexModel(model) === model ? call.body : withTopLevelField(call.body, call.json, 'model', vertexModel(model));
     const { body, added } = askingForStreamUsage({ json: call.json, body: named });
-    const headers = new Headers(call.headers);
+    const { headers } = call;
     headers.set('authorization', `Bearer ${token}`);
     return {
       request: new Request(chatUrl(call), { method: 'POST', headers, body, redirect: 'manual' }),
