@@ -5,6 +5,7 @@ import { errorBody, KeygateError } from '../errors';
 import { completeResponse } from '../wire/complete-response';
 import { isJsonContentType } from '../wire/content-type';
 import { logEvent, networkFailureFields } from '../log';
+import type { UpstreamRequest } from '../providers/provider';
 import { parseUsage, type Usage } from '../usage/usage';
 
 // Upstream headers that must not be copied onto our response: those of the upstream hop (the body
@@ -28,7 +29,7 @@ const BODYLESS_STATUSES = new Set([204, 205, 304]);
  * Sends the upstream request. `clientGone` (the client's request.signal) cancels it when the
  * client disconnects first; the relay cancels a stream already under way (metered-response.ts).
  */
-export async function fetchUpstream(request: Request, timeoutMs: number, clientGone: AbortSignal): Promise<Response> {
+export async function fetchUpstream(request: UpstreamRequest, timeoutMs: number, clientGone: AbortSignal): Promise<Response> {
   const controller = new AbortController();
   let timedOut = false;
   // The timer covers the wait for response headers only; a long stream is not cut off.
@@ -42,7 +43,8 @@ export async function fetchUpstream(request: Request, timeoutMs: number, clientG
   if (clientGone.aborted) controller.abort(clientGone.reason);
   else clientGone.addEventListener('abort', () => controller.abort(clientGone.reason), { once: true });
   try {
-    return await fetch(request, { signal: controller.signal });
+    const { url, method, headers, body } = request;
+    return await fetch(url, { method, headers, body, redirect: 'manual', signal: controller.signal });
   } catch (error) {
     // The client gets our code and message. The exception describes our network, so it goes to the
     // operator's log (host and kind, never the path or a header), unless the client cancelled it.

@@ -145,8 +145,7 @@ export const azureOpenaiProvider: ProviderModule<AzureConfig, typeof createField
     const { headers } = call;
     headers.set(authName, authValue);
     const { body, added } = upstreamBody(call, deployment);
-    const request = new Request(upstreamUrl(call, deployment), { method: call.method, headers, body, redirect: 'manual' });
     // The client did not ask for the usage chunk, so it does not get it.
-    return { request, addedStreamUsage: added };
+    return { request: { url: upstreamUrl(call, deployment), method: call.method, headers, body }, addedStreamUsage: added };
   },
 };

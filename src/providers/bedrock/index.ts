@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { expandTemplate, upstreamTemplate } from '../../config';
 import { invalidRequest, KeygateError, quoted } from '../../errors';
 import { completeResponse } from '../../wire/complete-response';
-import type { ProviderModule, UpstreamCall } from '../provider';
+import type { ProviderModule, UpstreamCall, UpstreamRequest } from '../provider';
 import { authSettings, requestAuth, type RequestAuth } from './auth';
 import { toConverseRequest } from './converse-request';
 import { toChatCompletion, type ChatUsage } from './converse-response';
@@ -55,13 +55,14 @@ function credentialValues(auth: RequestAuth): string[] {
   return [accessKeyId, secretAccessKey, ...(sessionToken ? [sessionToken] : [])];
 }
 
-async function signedRequest(url: string, body: string, stream: boolean, auth: RequestAuth, awsRegion: string): Promise<Request> {
+async function signedRequest(url: string, body: string, stream: boolean, auth: RequestAuth, awsRegion: string): Promise<UpstreamRequest> {
   const headers = { 'content-type': 'application/json', accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json' };
   if (auth.kind === 'bearer') {
-    return new Request(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${auth.token}` }, body, redirect: 'manual' });
+    return { url, method: 'POST', headers: new Headers({ ...headers, authorization: `Bearer ${auth.token}` }), body };
   }
   // Service and region are explicit, since a custom endpoint's host says neither.
-  return signedAwsRequest(url, { method: 'POST', headers, body }, auth.credentials, { service: 'bedrock', region: awsRegion });
+  const signed = await signedAwsRequest(url, { method: 'POST', headers, body }, auth.credentials, { service: 'bedrock', region: awsRegion });
+  return { url, method: 'POST', headers: signed.headers, body };
 }
 
 function converseUrl(call: UpstreamCall<BedrockConfig>, modelId: string, stream: boolean): string {

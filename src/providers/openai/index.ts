@@ -50,7 +50,6 @@ export const openaiProvider: ProviderModule<z.infer<typeof configSchema>, typeof
     headers.set('authorization', `Bearer ${call.secret.apiKey}`);
     // Streams carry usage only when asked; ask when metering, and keep the extra chunk from the client.
     const { body, added } = call.onUsage && STREAMED_USAGE_PATHS.has(call.path) ? askingForStreamUsage(call) : { body: call.body, added: false };
-    const request = new Request(`${base}${call.path}${call.search}`, { method: call.method, headers, body, redirect: 'manual' });
-    return { request, addedStreamUsage: added };
+    return { request: { url: `${base}${call.path}${call.search}`, method: call.method, headers, body }, addedStreamUsage: added };
   },
 };

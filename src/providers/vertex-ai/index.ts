@@ -113,7 +113,7 @@ export const vertexProvider: ProviderModule<VertexConfig, typeof createFields, t
     const { headers } = call;
     headers.set('authorization', `Bearer ${token}`);
     return {
-      request: new Request(chatUrl(call), { method: 'POST', headers, body, redirect: 'manual' }),
+      request: { url: chatUrl(call), method: 'POST', headers, body },
       addedStreamUsage: added,
       async relay(upstream, relayAsIs) {
         // A token Vertex no longer takes is not handed out again for the rest of its hour.
