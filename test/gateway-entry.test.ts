@@ -168,6 +168,15 @@ describe('the gateway entry on paths a router may read differently', () => {
   });
 });
 
+/** A chat call whose body is a stream: no content-length, as with a chunked upload. */
+function streamedChat(fixtures: Fixtures, body: ReadableStream<Uint8Array>, testId: string): Request {
+  return new Request('https://keygate.test/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${fixtures.completionsKey}`, 'x-portkey-virtual-key': fixtures.slug, 'content-type': 'application/json', 'x-test-id': testId },
+    body,
+  });
+}
+
 describe('the gateway entry and bodies without a declared length', () => {
   it('forwards a streamed body under the limit intact', async () => {
     const fixtures = await fixtureCopy();
@@ -179,12 +188,7 @@ describe('the gateway entry and bodies without a declared length', () => {
         controller.close();
       },
     });
-    const request = new Request('https://keygate.test/v1/chat/completions', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fixtures.completionsKey}`, 'x-portkey-virtual-key': fixtures.slug, 'content-type': 'application/json', 'x-test-id': 'entry-streamed-body' },
-      body,
-    });
-    const answer = await answerOf(viaWorker, request, fixtures);
+    const answer = await answerOf(viaWorker, streamedChat(fixtures, body, 'entry-streamed-body'), fixtures);
     expect(answer.status).toBe(200);
     const [upstream] = await upstreamRequests('entry-streamed-body');
     expect(upstream!.body).toBe(text);
@@ -200,12 +204,7 @@ describe('the gateway entry and bodies without a declared length', () => {
         else controller.enqueue(chunk);
       },
     });
-    const request = new Request('https://keygate.test/v1/chat/completions', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fixtures.completionsKey}`, 'x-portkey-virtual-key': fixtures.slug, 'content-type': 'application/json', 'x-test-id': 'entry-large-body' },
-      body,
-    });
-    const answer = await answerOf(viaWorker, request, fixtures);
+    const answer = await answerOf(viaWorker, streamedChat(fixtures, body, 'entry-large-body'), fixtures);
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'body_too_large' } });
     expect(answer.requestIds).toBe(true);

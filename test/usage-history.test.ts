@@ -13,6 +13,34 @@ async function createKey(body: Record<string, unknown> = { name: 'history', prov
   return created.data;
 }
 
+/** A usage row of key `id` whose prompt tokens number it. */
+function usageEvent(id: string, slug: string, index: number): UsageEvent {
+  return {
+    id: crypto.randomUUID(),
+    workspaceId: 'ws_default',
+    virtualKeyId: id,
+    virtualKeySlug: slug,
+    apiKeyId: null,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    promptTokens: index,
+    completionTokens: 1,
+    totalTokens: index + 1,
+    costUsd: null,
+    status: 200,
+    latencyMs: 1,
+    estimated: false,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index % 60)).toISOString(),
+  };
+}
+
+/** Records the rows together, as a burst of calls would, and waits for every call's background work. */
+async function recordInOneWindow(events: UsageEvent[]): Promise<void> {
+  const contexts = events.map(() => createExecutionContext());
+  contexts.forEach((context, index) => recordUsageEvent(env.DB, context, events[index]!));
+  await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+}
+
 describe('the usage history', () => {
   it('records a plain call with its tokens, list-price cost, status and latency', async () => {
     const { id, slug } = await createKey();
@@ -76,27 +104,7 @@ describe('the usage history', () => {
 
   it('writes a window of more rows than one statement holds, every row once', async () => {
     const { id, slug } = await createKey();
-    const event = (index: number): UsageEvent => ({
-      id: crypto.randomUUID(),
-      workspaceId: 'ws_default',
-      virtualKeyId: id,
-      virtualKeySlug: slug,
-      apiKeyId: null,
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      promptTokens: index,
-      completionTokens: 1,
-      totalTokens: index + 1,
-      costUsd: null,
-      status: 200,
-      latencyMs: 1,
-      estimated: false,
-      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index % 60)).toISOString(),
-    });
-    // One window: recorded together, as a burst of calls would be, and kept alive by the first.
-    const contexts = Array.from({ length: 450 }, () => createExecutionContext());
-    contexts.forEach((context, index) => recordUsageEvent(env.DB, context, event(index)));
-    await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+    await recordInOneWindow(Array.from({ length: 450 }, (_, index) => usageEvent(id, slug, index)));
     const rows = await usageEventsOfKey(env.DB, id, 1000);
     expect(rows).toHaveLength(450);
     expect(new Set(rows.map((row) => row.prompt_tokens)).size).toBe(450);
@@ -111,28 +119,10 @@ describe('the usage history', () => {
 
   it('loses only the rows of a statement that fails, not the rest of its window', async () => {
     const { id, slug } = await createKey();
-    const events = Array.from({ length: 450 }, (_, index): UsageEvent => ({
-      id: crypto.randomUUID(),
-      workspaceId: 'ws_default',
-      virtualKeyId: id,
-      virtualKeySlug: slug,
-      apiKeyId: null,
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      promptTokens: index,
-      completionTokens: 1,
-      totalTokens: index + 1,
-      costUsd: null,
-      status: 200,
-      latencyMs: 1,
-      estimated: false,
-      createdAt: '2026-01-02T00:00:00.000Z',
-    }));
+    const events = Array.from({ length: 450 }, (_, index) => usageEvent(id, slug, index));
     // The last statement's rows (400 onwards) repeat an id among themselves: that statement fails.
     events[449]!.id = events[420]!.id;
-    const contexts = events.map(() => createExecutionContext());
-    contexts.forEach((context, index) => recordUsageEvent(env.DB, context, events[index]!));
-    await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+    await recordInOneWindow(events);
     const rows = await usageEventsOfKey(env.DB, id, 1000);
     expect(rows).toHaveLength(400);
     expect(Math.max(...rows.map((row) => row.prompt_tokens))).toBe(399);
