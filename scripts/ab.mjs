@@ -122,7 +122,7 @@ try {
 
   for (const load of [direct, ...Object.values(variants)]) await load(1, 1); // warm-up
   const runs = { A: { 1: [], 32: [] }, B: { 1: [], 32: [] } };
-  const cpu = { A: [], B: [] };
+  const cpu = { A: { 1: [], 32: [] }, B: { 1: [], 32: [] } };
   const directRuns = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
@@ -131,7 +131,7 @@ try {
       for (const name of order) {
         const result = await variants[name](connections, SECONDS);
         runs[name][connections].push(result.requests.average);
-        if (connections === 32) cpu[name].push(result.cpuUs);
+        cpu[name][connections].push(result.cpuUs);
       }
     }
   }
@@ -149,12 +149,14 @@ try {
     }
     console.log(line);
   }
-  // The runtime's CPU per request at 32 connections varies much less than req/s on this machine.
-  const cpuA = median(cpu.A);
-  const cpuB = median(cpu.B);
-  if (!Number.isNaN(cpuA)) {
-    const perRound = cpu.A.map((value, round) => cpu.B[round] / value);
-    console.log(`runtime CPU @32: A ${Math.round(cpuA)} µs/req, B ${Math.round(cpuB)} µs/req, B/A ${(cpuB / cpuA).toFixed(3)} (rounds ${Math.min(...perRound).toFixed(2)} to ${Math.max(...perRound).toFixed(2)})`);
+  // The runtime's CPU per request varies much less than req/s on this machine; at 1 connection,
+  // where the machine is not saturated, least of all.
+  for (const connections of [1, 32]) {
+    const cpuA = median(cpu.A[connections]);
+    const cpuB = median(cpu.B[connections]);
+    if (Number.isNaN(cpuA)) continue;
+    const perRound = cpu.A[connections].map((value, round) => cpu.B[connections][round] / value);
+    console.log(`runtime CPU @${connections}: A ${Math.round(cpuA)} µs/req, B ${Math.round(cpuB)} µs/req, B/A ${(cpuB / cpuA).toFixed(3)} (rounds ${Math.min(...perRound).toFixed(2)} to ${Math.max(...perRound).toFixed(2)})`);
   }
 } finally {
   for (const keygate of instances) await keygate.close();

@@ -4,6 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { newUsageEventId } from '../src/store/identifiers';
 import { MAX_STORED_MODEL_CHARS, recordUsageEvent, usageEventsOfKey, type UsageEvent } from '../src/usage/usage-events';
 import { bedrockAccessKeyBody, uniqueModel } from './support/bedrock';
 import { chat, fakeUpstreamUrl, postKey } from './support/keygate';
@@ -41,6 +42,8 @@ async function recordInOneWindow(events: UsageEvent[]): Promise<void> {
   await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
 }
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 describe('the usage history', () => {
   it('records a plain call with its tokens, list-price cost, status and latency', async () => {
     const { id, slug } = await createKey();
@@ -60,6 +63,9 @@ describe('the usage history', () => {
     });
     expect(event!.cost_usd).toBeCloseTo((9 * 0.15 + 3 * 0.6) / 1_000_000, 12);
     expect(event!.latency_ms).toBeGreaterThanOrEqual(0);
+    // A time-ordered UUID (version 7) whose first 48 bits are the row's time in ms.
+    expect(event!.id).toMatch(UUID_V7);
+    expect(parseInt(event!.id.replace('-', '').slice(0, 12), 16)).toBe(Date.parse(event!.created_at));
   });
 
   it('records a JSON answer as soon as it is answered, even if the client never reads the body', async () => {
@@ -126,5 +132,21 @@ describe('the usage history', () => {
     const rows = await usageEventsOfKey(env.DB, id, 1000);
     expect(rows).toHaveLength(400);
     expect(Math.max(...rows.map((row) => row.prompt_tokens))).toBe(399);
+  });
+});
+
+describe('usage row ids', () => {
+  it('are version-7 UUIDs that sort in the order of their times, and never repeat', () => {
+    const times = Array.from({ length: 2_000 }, () => Math.floor(Math.random() * 2 ** 47));
+    times.push(0, 2 ** 48 - 1, Date.parse('2026-11-30T17:00:00Z'));
+    const ids = times.map((at) => ({ at, id: newUsageEventId(at) }));
+    for (const { at, id } of ids) {
+      expect(id).toMatch(UUID_V7);
+      expect(parseInt(id.replace('-', '').slice(0, 12), 16)).toBe(at);
+    }
+    const byId = [...ids].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let index = 1; index < byId.length; index++) expect(byId[index]!.at).toBeGreaterThanOrEqual(byId[index - 1]!.at);
+    const sameMoment = Array.from({ length: 5_000 }, () => newUsageEventId(1_700_000_000_000));
+    expect(new Set(sameMoment).size).toBe(sameMoment.length);
   });
 });

@@ -1,8 +1,11 @@
 // `npm run bench:analytics` only, never deployed: Keygate's Worker plus one route that writes usage
 // rows through the insert path the gateway uses (insertUsageEvents), so the benchmark's rows are
-// exactly what real calls leave. POST /__bench/seed?count=<n>&from=<ms>&to=<ms>.
+// exactly what real calls leave. POST /__bench/seed?count=<n>&from=<ms>&to=<ms>[&start=<n>][&ids=random]
+// (`ids=random`: random UUIDs as row ids instead of the gateway's time-ordered ones, for
+// `npm run bench:usage-rows` to compare).
 
 import keygate from '../../src/index';
+import { newUsageEventId } from '../../src/store/identifiers';
 import { insertUsageEvents, type UsageEvent } from '../../src/usage/usage-events';
 
 export { AuditChain, KeyLedger } from '../../src/index';
@@ -16,12 +19,12 @@ const MODELS = [
   ['vertex-ai', 'gemini-2.5-flash'],
 ] as const;
 
-function event(index: number, at: number): UsageEvent {
+function event(index: number, at: number, randomId: boolean): UsageEvent {
   const [provider, model] = MODELS[index % MODELS.length]!;
   const promptTokens = 50 + (index % 400);
   const completionTokens = 10 + (index % 90);
   return {
-    id: crypto.randomUUID(),
+    id: randomId ? crypto.randomUUID() : newUsageEventId(at),
     workspaceId: `ws-bench-${index % 4}`,
     virtualKeyId: `vk_bench_${index % 20}`,
     virtualKeySlug: `bench-key-${index % 20}`,
@@ -47,10 +50,11 @@ export default {
     const from = Number(url.searchParams.get('from'));
     const to = Number(url.searchParams.get('to'));
     const start = Number(url.searchParams.get('start') ?? 0);
+    const randomIds = url.searchParams.get('ids') === 'random';
     for (let first = 0; first < count; first += BATCH) {
       const events = [];
       for (let index = first; index < Math.min(count, first + BATCH); index++) {
-        events.push(event(start + index, from + ((to - from) * index) / count));
+        events.push(event(start + index, from + ((to - from) * index) / count, randomIds));
       }
       await insertUsageEvents(env.DB, events);
     }

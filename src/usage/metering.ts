@@ -10,6 +10,7 @@ import type { VirtualKeyRecord } from '../store/virtual-key-record';
 import { errorStatus, KeygateError } from '../errors';
 import { costOf, priceOf, type ModelPrice } from './prices';
 import { recordUsageEvent } from './usage-events';
+import { newUsageEventId } from '../store/identifiers';
 import type { Usage } from './usage';
 
 /** An admitted call, to be settled once when it is over. */
@@ -69,7 +70,7 @@ export async function admit(
   const writeEvent = (charged: Usage, status: number, estimated: boolean, costUsd: number | null) => {
     const now = Date.now();
     const event = {
-      id: crypto.randomUUID(),
+      id: newUsageEventId(now),
       workspaceId: record.workspaceId,
       virtualKeyId: record.id,
       virtualKeySlug: record.slug,
