@@ -2,7 +2,7 @@
 // `npm run bench`: what Keygate adds to an LLM call, side by side with Portkey's gateway and with
 // the floor of the runtime, all against one fake OpenAI upstream on loopback, in one process.
 //
-// Targets (one after another, each after a warm-up):
+// Targets (each warmed up first, then measured in BENCH_ROUNDS interleaved rounds; see below):
 //   direct          straight to the fake upstream
 //   floor           a Worker that only passes requests on, under the same launcher as Keygate
 //   work floor      a Worker that does only the work any vault gateway must do (hash and compare
@@ -23,6 +23,11 @@
 // Never `wrangler dev`: its proxy alone costs milliseconds. Load comes from autocannon at 1 and 32
 // connections. Times are this machine's; the ratios are what to compare. Nothing is asserted.
 //
+// This machine's speed drifts by 20% and more within a minute, so targets measured one after
+// another could differ by the drift alone. Each round runs every target for BENCH_SECONDS (2) at
+// 1 connection, then every target at 32, in the opposite order every other round; the table
+// shows each target's medians over BENCH_ROUNDS (3) rounds.
+//
 // Keygate's virtual keys are created with the admin key; gateway requests carry a workspace
 // service key holding only `completions.write` (BENCH_API_KEY=workspace, the default), as an
 // application would, or the bootstrap admin key (BENCH_API_KEY=admin). The header line says which.
@@ -34,7 +39,8 @@ import { launchKeygate, launchScript } from './lib/launch-worker.mjs';
 import { startPortkeyGateway } from './lib/portkey-gateway.mjs';
 import { launchWorkFloor } from './lib/work-floor.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 // BENCH_TARGETS=floor,keygate runs only those (with direct, which every ratio needs); for quick
 // comparisons while working on one path. Ratios against a target that did not run are skipped.
@@ -55,15 +61,29 @@ function load(url, headers, connections, duration) {
   return autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration });
 }
 
-/** req/s and latency, and the runtime's CPU per request where `instance` can say (not direct). */
+/** One run: req/s and latency, and the runtime's CPU per request where `instance` can say (not direct). */
 async function measure(url, headers, connections, instance) {
-  await load(url, headers, connections, WARMUP_SECONDS);
   const cpuBefore = await instance?.cpuSeconds();
   const result = await load(url, headers, connections, SECONDS);
   const cpuAfter = await instance?.cpuSeconds();
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   const cpuUs = instance ? ((cpuAfter - cpuBefore) * 1e6) / result.requests.total : NaN;
-  return { rps: result.requests.average, p99: result.latency.p99, mean: result.latency.mean, cpuUs };
+  return { rps: result.requests.average, p99: result.latency.p99, cpuUs };
+}
+
+/** Warms a target up at both connection counts; throws what a failing target answers. */
+async function warmUp(url, headers) {
+  for (const connections of [1, 32]) {
+    const result = await load(url, headers, connections, WARMUP_SECONDS);
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** The medians of one target's runs at one connection count. */
+function medians(runs) {
+  return { rps: median(runs.map((run) => run.rps)), p99: median(runs.map((run) => run.p99)), cpuUs: median(runs.map((run) => run.cpuUs)) };
 }
 
 // Portkey's gateway is installed on first use (scripts/lib/portkey-gateway.mjs), and only when
@@ -103,20 +123,32 @@ try {
     'keygate+limits (ledger in memory)': [`${keygateLedgerInMemory.url}/v1/chat/completions`, keygateHeaders(keygateLedgerInMemory, limitedInMemory), keygateLedgerInMemory],
   };
 
-  const results = {};
-  for (const [name, [url, headers, instance]] of Object.entries(targets)) {
+  const measured = [];
+  for (const [name, [url, headers]] of Object.entries(targets)) {
     if (name !== 'direct' && !wants(name)) continue;
     try {
-      results[name] = { one: await measure(url, headers, 1, instance), many: await measure(url, headers, 32, instance) };
+      await warmUp(url, headers);
+      measured.push(name);
     } catch (error) {
       // Portkey's gateway answers the fake's streams with errors; the run goes on without it.
       if (name !== 'portkey') throw error;
       console.log(`portkey left out of this run: ${error.message}`);
     }
   }
+  const runs = Object.fromEntries(measured.map((name) => [name, { 1: [], 32: [] }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? measured : [...measured].reverse();
+    for (const connections of [1, 32]) {
+      for (const name of order) {
+        const [url, headers, instance] = targets[name];
+        runs[name][connections].push(await measure(url, headers, connections, instance));
+      }
+    }
+  }
+  const results = Object.fromEntries(measured.map((name) => [name, { one: medians(runs[name][1]), many: medians(runs[name][32]) }]));
 
   const added = (name) => 1000 / results[name].one.rps - 1000 / results.direct.one.rps;
-  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, Keygate called with the ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}), ${new Date().toISOString()}`);
+  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, medians of ${ROUNDS} interleaved rounds of ${SECONDS} s runs, Keygate called with the ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}), ${new Date().toISOString()}`);
   console.table(
     Object.entries(results).map(([target, { one, many }]) => ({
       target,
