@@ -45,13 +45,18 @@ const RESERVED_PREFIXES = ['/v1/admin'];
  */
 export function createFetch(): (request: Request, env: Env, context: ExecutionContext) => Response | Promise<Response> {
   const app = createApp();
-  return (request, env, context) => (isPlainGatewayCall(request) ? enterGateway(request, env, context) : app.fetch(request, env, context));
+  return (request, env, context) => {
+    const gatewayUrl = plainGatewayCallUrl(request);
+    return gatewayUrl ? enterGateway(request, gatewayUrl, env, context) : app.fetch(request, env, context);
+  };
 }
 
-function isPlainGatewayCall(request: Request): boolean {
-  if (request.method !== 'POST') return false;
-  const { pathname } = new URL(request.url);
-  return pathname.startsWith('/v1/') && !pathname.includes('%') && !isAdminPath(pathname) && !isUnder(pathname, RESERVED_PREFIXES);
+/** The URL of a plain gateway call, parsed once for the whole call; null for any other request. */
+function plainGatewayCallUrl(request: Request): URL | null {
+  if (request.method !== 'POST') return null;
+  const url = new URL(request.url);
+  const { pathname } = url;
+  return pathname.startsWith('/v1/') && !pathname.includes('%') && !isAdminPath(pathname) && !isUnder(pathname, RESERVED_PREFIXES) ? url : null;
 }
 
 export function createApp() {

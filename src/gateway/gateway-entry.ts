@@ -13,14 +13,14 @@ import { presentedApiKey } from '../http/authenticate';
 import { GATEWAY_BODY_LIMIT_BYTES, withBodyWithin } from '../http/body-limit';
 import { forwardToProvider } from './routes';
 
-export async function enterGateway(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
+export async function enterGateway(request: Request, url: URL, env: Env, context: ExecutionContext): Promise<Response> {
   const requestId = crypto.randomUUID();
   try {
     const principal = await identifyCaller(env, context, presentedApiKey(request.headers), request.headers.get('cf-connecting-ip'));
     const limited = await withBodyWithin(request, GATEWAY_BODY_LIMIT_BYTES);
     assertScope(principal, 'completions.write');
     // Inside the try, as in Hono, where the middleware's failure reaches onError too.
-    return withRequestId(await forwardToProvider(limited, env, context, principal), requestId);
+    return withRequestId(await forwardToProvider(limited, env, context, principal, url), requestId);
   } catch (error) {
     return withRequestId(answerError(error, requestId), requestId);
   }

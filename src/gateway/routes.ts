@@ -46,12 +46,17 @@ export function gatewayRoutes() {
 }
 
 /** One gateway call, from an authenticated request to the response that relays the provider's answer. */
-export async function forwardToProvider(request: Request, env: Env, context: Pick<ExecutionContext, 'waitUntil'>, principal: Principal): Promise<Response> {
+export async function forwardToProvider(
+  request: Request,
+  env: Env,
+  context: Pick<ExecutionContext, 'waitUntil'>,
+  principal: Principal,
+  url = new URL(request.url),
+): Promise<Response> {
   const { method, signal: clientGone } = request;
   if (!FORWARDED_METHODS.has(method)) {
     throw new KeygateError('method_not_allowed', 'method_not_allowed', `The gateway forwards GET, HEAD, POST and DELETE, not ${quoted(method, 16)}.`);
   }
-  const url = new URL(request.url);
   const pathBelowV1 = url.pathname.replace(/^\/v1/, '') || '/';
   if (namesKeygatePath(pathBelowV1)) {
     throw new KeygateError('not_found', 'route_not_found', `No route for ${quoted(method, 16)} /v1${quoted(pathBelowV1, 200)}.`);

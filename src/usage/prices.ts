@@ -64,6 +64,10 @@ function candidates(model: string): string[] {
 
 /** The price of `model`: the key's own override first, then the table; null when unknown. */
 export function priceOf(model: string, overrides: Readonly<Record<string, ModelPrice>> = {}): ModelPrice | null {
+  // The name as given is the first candidate, and the one most calls use: the rewrites are made
+  // only when it is not listed (this runs on every call).
+  if (Object.hasOwn(overrides, model)) return overrides[model]!;
+  if (Object.hasOwn(PRICES, model)) return PRICES[model]!;
   for (const name of candidates(model)) {
     if (Object.hasOwn(overrides, name)) return overrides[name]!;
     if (Object.hasOwn(PRICES, name)) return PRICES[name]!;
