@@ -3,10 +3,10 @@
 // D1 as the table grows, with the gateway's time-ordered row ids and with random UUIDs. Every
 // gateway call leaves one row, and locally D1's SQLite runs in the same process as Keygate, so
 // this cost is part of `npm run bench`'s figures; in production D1 runs elsewhere and its CPU is
-// not the Worker's. Rows go in through the insert path the gateway uses
-// (scripts/lib/analytics-seed-worker.ts), BENCH_ROWS of them (default 200,000) in steps of
-// 20,000, into a fresh database for each kind of id. Nothing is asserted; docs/benchmarks.md
-// records a run.
+// not the Worker's. Rows go in as the gateway's usage windows write them (writeUsageEvents, 750
+// rows a window, through scripts/lib/analytics-seed-worker.ts), BENCH_ROWS of them (default
+// 200,000) in steps of 20,000, into a fresh database for each kind of id. Nothing is asserted;
+// docs/benchmarks.md records a run.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

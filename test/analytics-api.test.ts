@@ -1,10 +1,10 @@
 // The analytics API over usage rows in the real local D1. Rows are written through the insert
-// path the gateway uses (insertUsageEvents), each test in a time range of its own; one test makes
+// path the gateway uses (writeUsageEvents), each test in a time range of its own; one test makes
 // real gateway calls to see the rows they leave.
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { insertUsageEvents, type UsageEvent } from '../src/usage/usage-events';
+import { writeUsageEvents, type UsageEvent } from '../src/usage/usage-events';
 import { chatAs, createApiKey, createVirtualKeyIn, createWorkspace, createWorkspaceKey, requestAs } from './support/access';
 import { ADMIN_API_KEY, callKeygate, expectError } from './support/keygate';
 
@@ -36,7 +36,7 @@ function row(at: number, overrides: Partial<UsageEvent> = {}): UsageEvent {
 }
 
 async function seed(rows: UsageEvent[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += 100) await insertUsageEvents(env.DB, rows.slice(start, start + 100));
+  for (let start = 0; start < rows.length; start += 100) await writeUsageEvents(env.DB, rows.slice(start, start + 100));
 }
 
 const range = (from: number, to: number) => `time_of_generation_min=${new Date(from).toISOString()}&time_of_generation_max=${new Date(to).toISOString()}`;

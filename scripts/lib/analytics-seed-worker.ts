@@ -1,16 +1,17 @@
 // `npm run bench:analytics` only, never deployed: Keygate's Worker plus one route that writes usage
-// rows through the insert path the gateway uses (insertUsageEvents), so the benchmark's rows are
+// rows through the write the gateway's usage windows make (writeUsageEvents), so the benchmark's rows are
 // exactly what real calls leave. POST /__bench/seed?count=<n>&from=<ms>&to=<ms>[&start=<n>][&ids=random]
 // (`ids=random`: random UUIDs as row ids instead of the gateway's time-ordered ones, for
 // `npm run bench:usage-rows` to compare).
 
 import keygate from '../../src/index';
 import { newUsageEventId } from '../../src/store/identifiers';
-import { insertUsageEvents, type UsageEvent } from '../../src/usage/usage-events';
+import { writeUsageEvents, type UsageEvent } from '../../src/usage/usage-events';
 
 export { AuditChain, KeyLedger } from '../../src/index';
 
-const BATCH = 100;
+// Rows per write: about one busy window's (500 ms of calls at 1,500 requests a second).
+const BATCH = 750;
 const MODELS = [
   ['openai', 'gpt-4o'],
   ['openai', 'gpt-4o-mini'],
@@ -56,7 +57,7 @@ export default {
       for (let index = first; index < Math.min(count, first + BATCH); index++) {
         events.push(event(start + index, from + ((to - from) * index) / count, randomIds));
       }
-      await insertUsageEvents(env.DB, events);
+      await writeUsageEvents(env.DB, events);
     }
     return Response.json({ seeded: count });
   },
