@@ -22,6 +22,8 @@ export interface SettleOptions {
   clientGone: AbortSignal;
 }
 
+const encoder = new TextEncoder();
+
 export function settleWhenDelivered(response: Response, call: AdmittedCall, { hideAddedUsage, clientGone }: SettleOptions): Response {
   const { status } = response;
   if (!response.body || isComplete(response)) {
@@ -31,7 +33,6 @@ export function settleWhenDelivered(response: Response, call: AdmittedCall, { hi
   const isSse = response.headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') === true;
   const rewrite = isSse && hideAddedUsage && response.ok;
   const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
   let streamedCharacters = 0;
   let outgoing: string[] = [];
   const readEvent = (event: string) => {

@@ -64,9 +64,13 @@ export function withoutUsage(event: string): string {
   });
 }
 
+// `"usage":null` after another field, or before one. (A quote inside a JSON string is escaped, so
+// only a real key can match.) One pattern, so each event is scanned once.
+const NULL_USAGE = /,\s*"usage":\s*null(?=\s*[,}])|"usage":\s*null\s*,\s*/g;
+
 /** Asking for usage makes every chunk carry `"usage":null`; a client that did not ask never had it. */
 export function withoutNullUsage(event: string): string {
-  return event.replace(/,\s*"usage":\s*null(?=\s*[,}])/g, '').replace(/"usage":\s*null\s*,\s*/g, '');
+  return event.replace(NULL_USAGE, '');
 }
 
 /**
@@ -78,8 +82,19 @@ export function sseEventSplitter(onEvent: (event: string) => void): { push(text:
   return {
     push(text) {
       pending += text;
-      for (let match = EVENT_END.exec(pending); match; match = EVENT_END.exec(pending)) {
-        const end = match.index + match[0].length;
+      // Most upstreams end lines with \n alone: then the blank line is found without a regex.
+      const plainNewlines = !pending.includes('\r');
+      for (;;) {
+        let end: number;
+        if (plainNewlines) {
+          const at = pending.indexOf('\n\n');
+          if (at === -1) return;
+          end = at + 2;
+        } else {
+          const match = EVENT_END.exec(pending);
+          if (!match) return;
+          end = match.index + match[0].length;
+        }
         onEvent(pending.slice(0, end));
         pending = pending.slice(end);
       }
