@@ -18,7 +18,8 @@
 // measures the fake upstream alone at 1 connection, for the time Keygate adds to a request.
 //
 // Identical bundles come out up to about 5% apart on this machine, so read smaller differences
-// as noise; the runtime's CPU per request at 32 connections (the last line) varies less. `--limits` uses a key with a rate limit and a budget (one ledger call per request);
+// as noise; the runtime's CPU per request (the last two lines) varies less. `--limits` uses a
+// key with a rate limit and a budget (one ledger call per request);
 // `--stream` asks for streamed (SSE) answers. AB_ROUNDS and AB_SECONDS set the rounds (6) and the
 // length of each run (2 s).
 
@@ -72,7 +73,12 @@ async function variant(keygate, slug, kind) {
   return loader(`${keygate.url}/v1/chat/completions`, gatewayHeaders(await gatewayApiKey(keygate, kind), slug), keygate);
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The middle value; for an even count, the mean of the two middle ones. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 const fake = await startFakeOpenAI();
 const instances = [];

@@ -62,6 +62,8 @@ try {
       const response = await fetch(`${keygate.url}/__bench/seed?count=${count}&from=${chunkFrom}&to=${chunkTo}&start=${start}`, { method: 'POST' });
       if (!response.ok) throw new Error(`seeding: ${response.status} ${await response.text()}`);
     }
+    const stored = (await (await fetch(`${keygate.url}/__bench/rows`)).json()).rows;
+    if (stored !== ROWS) throw new Error(`seeding stored ${stored} of ${ROWS} rows (the log says why)`);
     console.log(`seeded ${ROWS} rows over 30 days in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
     const keys = { organisation: await apiKey(keygate, {}) };
     const range = `time_of_generation_min=${new Date(from).toISOString()}&time_of_generation_max=${new Date(to).toISOString()}`;

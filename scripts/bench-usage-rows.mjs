@@ -5,8 +5,8 @@
 // this cost is part of `npm run bench`'s figures; in production D1 runs elsewhere and its CPU is
 // not the Worker's. Rows go in as the gateway's usage windows write them (writeUsageEvents, 750
 // rows a window, through scripts/lib/analytics-seed-worker.ts), BENCH_ROWS of them (default
-// 200,000) in steps of 20,000, into a fresh database for each kind of id. Nothing is asserted;
-// docs/benchmarks.md records a run.
+// 200,000) in steps of 20,000, into a fresh database for each kind of id, the two in turns.
+// Nothing is asserted; docs/benchmarks.md records a run.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,33 +17,37 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const STEP = 20_000;
 const KINDS = { 'time-ordered (the gateway)': '', 'random UUID': '&ids=random' };
 
-/** Runtime CPU µs per row for each step of STEP rows, into a fresh database. */
-async function costPerStep(buildDir, idsParameter) {
-  const keygate = await launchKeygate({ bundleDir: buildDir });
-  try {
-    const costs = [];
-    const from = Date.now() - 86_400_000;
-    for (let start = 0; start < ROWS; start += STEP) {
-      const count = Math.min(STEP, ROWS - start);
-      // Each step's rows are later than the last step's, as the gateway's are.
-      const at = (index) => from + (86_400_000 * index) / ROWS;
-      const before = await keygate.cpuSeconds();
-      const response = await fetch(`${keygate.url}/__bench/seed?count=${count}&from=${at(start)}&to=${at(start + count)}&start=${start}${idsParameter}`, { method: 'POST' });
-      if (!response.ok) throw new Error(`seeding: ${response.status} ${await response.text()}`);
-      costs.push(((await keygate.cpuSeconds()) - before) * 1e6 / count);
-    }
-    return costs;
-  } finally {
-    await keygate.close();
-  }
+/** Writes the rows of step `step` into `keygate`; the runtime CPU µs per row it cost. */
+async function writeStep(keygate, step, idsParameter) {
+  const start = step * STEP;
+  const count = Math.min(STEP, ROWS - start);
+  // Each step's rows are later than the last step's, as the gateway's are.
+  const from = Date.now() - 86_400_000;
+  const at = (index) => from + (86_400_000 * index) / ROWS;
+  const before = await keygate.cpuSeconds();
+  const response = await fetch(`${keygate.url}/__bench/seed?count=${count}&from=${at(start)}&to=${at(start + count)}&start=${start}${idsParameter}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`seeding: ${response.status} ${await response.text()}`);
+  const cost = ((await keygate.cpuSeconds()) - before) * 1e6 / count;
+  const stored = (await (await fetch(`${keygate.url}/__bench/rows`)).json()).rows;
+  if (stored !== start + count) throw new Error(`seeding stored ${stored} of ${start + count} rows (the log says why)`);
+  return cost;
 }
 
+// One fresh database for each kind of id, written step by step in turns (in the other order every
+// other step), so the machine's drift hits both alike.
 const buildDir = await mkdtemp(join(tmpdir(), 'keygate-bench-usage-rows-'));
-const columns = {};
+const instances = [];
+const columns = Object.fromEntries(Object.keys(KINDS).map((kind) => [kind, []]));
 try {
   await buildWorker(buildDir, { entry: 'scripts/lib/analytics-seed-worker.ts' });
-  for (const [kind, parameter] of Object.entries(KINDS)) columns[kind] = await costPerStep(buildDir, parameter);
+  for (const kind of Object.keys(KINDS)) instances.push([kind, await launchKeygate({ bundleDir: buildDir })]);
+  for (let step = 0; step * STEP < ROWS; step++) {
+    for (const [kind, keygate] of step % 2 === 0 ? instances : [...instances].reverse()) {
+      columns[kind].push(await writeStep(keygate, step, KINDS[kind]));
+    }
+  }
 } finally {
+  for (const [, keygate] of instances) await keygate.close();
   await rm(buildDir, { recursive: true, force: true });
 }
 console.log(`\nruntime CPU µs per usage row written, local D1 (Miniflare), steps of ${STEP} rows, ${new Date().toISOString()}`);

@@ -79,7 +79,12 @@ async function warmUp(url, headers) {
   }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The middle value; for an even count, the mean of the two middle ones. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 /** The medians of one target's runs at one connection count. */
 function medians(runs) {
@@ -123,29 +128,36 @@ try {
     'keygate+limits (ledger in memory)': [`${keygateLedgerInMemory.url}/v1/chat/completions`, keygateHeaders(keygateLedgerInMemory, limitedInMemory), keygateLedgerInMemory],
   };
 
-  const measured = [];
-  for (const [name, [url, headers]] of Object.entries(targets)) {
-    if (name !== 'direct' && !wants(name)) continue;
-    try {
-      await warmUp(url, headers);
-      measured.push(name);
-    } catch (error) {
-      // Portkey's gateway answers the fake's streams with errors; the run goes on without it.
-      if (name !== 'portkey') throw error;
-      console.log(`portkey left out of this run: ${error.message}`);
-    }
+  // Portkey's gateway answers the fake's streams with errors: a run that fails for it leaves it
+  // out of the results, and the bench goes on. Any other target's failure ends the run.
+  const leftOut = new Set();
+  const leaveOut = (name, error) => {
+    if (name !== 'portkey') throw error;
+    console.log(`portkey left out of this run: ${error.message}`);
+    leftOut.add(name);
+  };
+  const measured = Object.keys(targets).filter((name) => name === 'direct' || wants(name));
+  for (const name of measured) {
+    const [url, headers] = targets[name];
+    await warmUp(url, headers).catch((error) => leaveOut(name, error));
   }
   const runs = Object.fromEntries(measured.map((name) => [name, { 1: [], 32: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? measured : [...measured].reverse();
     for (const connections of [1, 32]) {
-      for (const name of order) {
+      for (const name of order.filter((target) => !leftOut.has(target))) {
         const [url, headers, instance] = targets[name];
-        runs[name][connections].push(await measure(url, headers, connections, instance));
+        try {
+          runs[name][connections].push(await measure(url, headers, connections, instance));
+        } catch (error) {
+          leaveOut(name, error);
+        }
       }
     }
   }
-  const results = Object.fromEntries(measured.map((name) => [name, { one: medians(runs[name][1]), many: medians(runs[name][32]) }]));
+  const results = Object.fromEntries(
+    measured.filter((name) => !leftOut.has(name)).map((name) => [name, { one: medians(runs[name][1]), many: medians(runs[name][32]) }]),
+  );
 
   const added = (name) => 1000 / results[name].one.rps - 1000 / results.direct.one.rps;
   console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, medians of ${ROUNDS} interleaved rounds of ${SECONDS} s runs, Keygate called with the ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}), ${new Date().toISOString()}`);

@@ -2,7 +2,7 @@
 // rows through the write the gateway's usage windows make (writeUsageEvents), so the benchmark's rows are
 // exactly what real calls leave. POST /__bench/seed?count=<n>&from=<ms>&to=<ms>[&start=<n>][&ids=random]
 // (`ids=random`: random UUIDs as row ids instead of the gateway's time-ordered ones, for
-// `npm run bench:usage-rows` to compare).
+// `npm run bench:usage-rows` to compare). GET /__bench/rows: how many rows are stored.
 
 import keygate from '../../src/index';
 import { newUsageEventId } from '../../src/store/identifiers';
@@ -46,6 +46,11 @@ function event(index: number, at: number, randomId: boolean): UsageEvent {
 export default {
   async fetch(request, env, context) {
     const url = new URL(request.url);
+    // writeUsageEvents logs a failed statement and goes on, as the gateway must; a benchmark must
+    // not, so it asks how many rows are stored after seeding.
+    if (url.pathname === '/__bench/rows' && request.method === 'GET') {
+      return Response.json(await env.DB.prepare('SELECT COUNT(*) AS rows FROM usage_events').first());
+    }
     if (url.pathname !== '/__bench/seed' || request.method !== 'POST') return keygate.fetch(request, env, context);
     const count = Number(url.searchParams.get('count'));
     const from = Number(url.searchParams.get('from'));
