@@ -2,7 +2,7 @@
 // `npm run bench`: what Keygate adds to an LLM call, side by side with Portkey's gateway and with
 // the floor of the runtime, all against one fake OpenAI upstream on loopback, in one process.
 //
-// Targets (each warmed up first, then measured in BENCH_ROUNDS interleaved rounds; see below):
+// Targets (measured in BENCH_ROUNDS interleaved rounds, each run after a warm-up; see below):
 //   direct          straight to the fake upstream
 //   floor           a Worker that only passes requests on, under the same launcher as Keygate
 //   work floor      a Worker that does only the work any vault gateway must do (hash and compare
@@ -25,7 +25,7 @@
 //
 // This machine's speed drifts by 20% and more within a minute, so targets measured one after
 // another could differ by the drift alone. Each round runs every target for BENCH_SECONDS (2) at
-// 1 connection, then every target at 32, in the opposite order every other round; the table
+// 1 connection, then every target at 32 (each run after a BENCH_WARMUP_SECONDS warm-up), in the opposite order every other round; the table
 // shows each target's medians over BENCH_ROUNDS (3) rounds.
 //
 // Keygate's virtual keys are created with the admin key; gateway requests carry a workspace
@@ -61,8 +61,13 @@ function load(url, headers, connections, duration) {
   return autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration });
 }
 
-/** One run: req/s and latency, and the runtime's CPU per request where `instance` can say (not direct). */
+/**
+ * One run after a warm-up at the same connection count (which fills caches and admission leases
+ * the other targets' runs let lapse): req/s and latency, and the runtime's CPU per request where
+ * `instance` can say (not direct).
+ */
 async function measure(url, headers, connections, instance) {
+  await warmUp(url, headers, connections);
   const cpuBefore = await instance?.cpuSeconds();
   const result = await load(url, headers, connections, SECONDS);
   const cpuAfter = await instance?.cpuSeconds();
@@ -71,12 +76,10 @@ async function measure(url, headers, connections, instance) {
   return { rps: result.requests.average, p99: result.latency.p99, cpuUs };
 }
 
-/** Warms a target up at both connection counts; throws what a failing target answers. */
-async function warmUp(url, headers) {
-  for (const connections of [1, 32]) {
-    const result = await load(url, headers, connections, WARMUP_SECONDS);
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  }
+/** Warms a target up; throws what a failing target answers. */
+async function warmUp(url, headers, connections) {
+  const result = await load(url, headers, connections, WARMUP_SECONDS);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
 }
 
 /** The middle value; for an even count, the mean of the two middle ones. */
@@ -137,10 +140,6 @@ try {
     leftOut.add(name);
   };
   const measured = Object.keys(targets).filter((name) => name === 'direct' || wants(name));
-  for (const name of measured) {
-    const [url, headers] = targets[name];
-    await warmUp(url, headers).catch((error) => leaveOut(name, error));
-  }
   const runs = Object.fromEntries(measured.map((name) => [name, { 1: [], 32: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? measured : [...measured].reverse();
