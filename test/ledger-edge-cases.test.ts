@@ -122,17 +122,22 @@ describe('the usage history of refused and other calls', () => {
     await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ total_tokens: totalTokens, estimated: 0 })]);
   });
 
-  it('charges a stream cut short after some text for the text it streamed', async () => {
+  // 'Hello' is 5 characters (2 tokens); the second text holds U+2028 and U+2029, which end no SSE
+  // line: 12 characters (3 tokens).
+  it.each([
+    ['hold-after-text', 2],
+    ['hold-after-text-separators', 3],
+  ])('charges a stream cut short after some text for the text it streamed (%s)', async (model, completionTokens) => {
     const { id, slug } = await createKey({});
     const testId = crypto.randomUUID();
-    const response = await chat({ model: `@${slug}/hold-after-text`, stream: true, max_tokens: 600 }, { 'x-test-id': testId });
+    const response = await chat({ model: `@${slug}/${model}`, stream: true, max_tokens: 600 }, { 'x-test-id': testId });
     const reader = response.body!.getReader();
     let seen = '';
     while (!seen.includes('Hello')) seen += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     await fetch(`${fakeUpstreamUrl()}/__fake/release?test=${testId}`, { method: 'POST' });
-    // 8 prompt tokens estimated, plus 'Hello' (5 characters, 2 tokens) streamed.
-    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ estimated: 1, prompt_tokens: 8, completion_tokens: 2 })]);
+    // 8 prompt tokens estimated, plus what was streamed.
+    await expect.poll(() => usageEventsOfKey(env.DB, id)).toEqual([expect.objectContaining({ estimated: 1, prompt_tokens: 8, completion_tokens: completionTokens })]);
   });
 
   it('does not fail on a deeply nested body', async () => {

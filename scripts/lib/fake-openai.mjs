@@ -58,15 +58,18 @@ function chunk(model, delta, finishReason = null) {
  * choice carries it instead, as Gemini on Vertex AI sends it.
  */
 export function fakeStreamFrames(model, includeUsage = false, usageOnLastChoice = false) {
+  // Models named `…-separators` stream U+2028 and U+2029 in their text: JSON leaves them as they
+  // are, and SSE does not end a line at them.
+  const firstWords = model.endsWith('-separators') ? 'Hello\u2028there\u2029' : 'Hello';
   if (usageOnLastChoice) {
-    const frames = [chunk(model, { role: 'assistant', content: 'Hello' }), chunk(model, { content: ' from fake' })];
+    const frames = [chunk(model, { role: 'assistant', content: firstWords }), chunk(model, { content: ' from fake' })];
     frames.push({ ...chunk(model, {}, 'stop'), ...(includeUsage ? { usage: usageFor(model) } : {}) });
     return frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).concat('data: [DONE]\n\n');
   }
   // As OpenAI does, a stream that asked for usage carries `"usage":null` on every other chunk.
   const frames = [
     chunk(model, { role: 'assistant', content: '' }),
-    chunk(model, { content: 'Hello' }),
+    chunk(model, { content: firstWords }),
     chunk(model, { content: ' from fake' }),
     chunk(model, {}, 'stop'),
   ].map((frame) => (includeUsage ? { ...frame, usage: null } : frame));
@@ -280,9 +283,11 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_fake_upstream' });
       const frames = fakeStreamFrames(model, body.stream_options?.include_usage === true, Boolean(vertex));
       response.write(frames[0]);
-      // `hold-after-text` streams its first words before holding, `hold-stream` only the role.
-      if (model === 'hold-after-text') response.write(frames[1]);
-      if (model === 'hold-stream' || model === 'hold-after-text') {
+      // `hold-after-text` (and `hold-after-text-separators`) streams its first words before
+      // holding, `hold-stream` only the role.
+      const holdsAfterText = model.startsWith('hold-after-text');
+      if (holdsAfterText) response.write(frames[1]);
+      if (model === 'hold-stream' || holdsAfterText) {
         await new Promise((resolve) => {
           releases.set(testId, resolve);
           setTimeout(resolve, 10_000);
@@ -297,7 +302,7 @@ export async function startFakeOpenAI({ port = 0, host = '127.0.0.1' } = {}) {
           framesSent++;
         }
       }
-      const rest = frames.slice(model === 'hold-after-text' ? 2 : 1);
+      const rest = frames.slice(holdsAfterText ? 2 : 1);
       if (model === 'split-stream') {
         // Events cut at awkward places (mid-JSON, mid-separator), each piece its own write.
         const text = rest.join('');

@@ -23,8 +23,12 @@ export interface SseEventFacts {
 
 const NO_FACTS: SseEventFacts = { usage: null, textLength: 0, usageOnly: false };
 
+// An event's first `data:` line. SSE ends lines at \r and \n only; a regex's `.`, `^` and `$`
+// also stop at U+2028 and U+2029, which JSON text may hold as they are (and models do write).
+const DATA_LINE = /(^|[\r\n])data: ?([^\r\n]*)/;
+
 export function sseEventFacts(event: string): SseEventFacts {
-  const data = /^data: ?(.*)$/m.exec(event)?.[1];
+  const data = DATA_LINE.exec(event)?.[2];
   if (!data || data === '[DONE]') return NO_FACTS;
   let parsed: { choices?: unknown; type?: unknown; delta?: unknown; usage?: unknown; response?: { usage?: unknown } };
   try {
@@ -54,10 +58,10 @@ export function sseEventFacts(event: string): SseEventFacts {
  * for a client that did not ask for it. Only that one chunk is parsed and written again.
  */
 export function withoutUsage(event: string): string {
-  return event.replace(/^data: ?(.*)$/m, (line, data: string) => {
+  return event.replace(DATA_LINE, (line, lineStart: string, data: string) => {
     try {
       const { usage: _usage, ...rest } = JSON.parse(data) as Record<string, unknown>;
-      return `data: ${JSON.stringify(rest)}`;
+      return `${lineStart}data: ${JSON.stringify(rest)}`;
     } catch {
       return line;
     }
