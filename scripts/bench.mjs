@@ -24,9 +24,10 @@
 // connections. Times are this machine's; the ratios are what to compare. Nothing is asserted.
 //
 // This machine's speed drifts by 20% and more within a minute, so targets measured one after
-// another could differ by the drift alone. Each round runs every target for BENCH_SECONDS (2) at
-// 1 connection, then every target at 32 (each run after a BENCH_WARMUP_SECONDS warm-up), in the opposite order every other round; the table
-// shows each target's medians over BENCH_ROUNDS (3) rounds.
+// another could differ by the drift alone. Each round runs every target for BENCH_SECONDS (2),
+// each run after a BENCH_WARMUP_SECONDS (1) warm-up, at 1 connection, then every target at 32, in
+// the opposite order every other round; the table shows each target's medians over BENCH_ROUNDS
+// (3) rounds.
 //
 // Keygate's virtual keys are created with the admin key; gateway requests carry a workspace
 // service key holding only `completions.write` (BENCH_API_KEY=workspace, the default), as an
@@ -159,7 +160,7 @@ try {
   );
 
   const added = (name) => 1000 / results[name].one.rps - 1000 / results.direct.one.rps;
-  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, medians of ${ROUNDS} interleaved rounds of ${SECONDS} s runs, Keygate called with the ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}), ${new Date().toISOString()}`);
+  console.log(`\n${STREAM ? 'streamed ' : ''}chat completions, medians of ${ROUNDS} interleaved rounds of ${SECONDS} s runs after ${WARMUP_SECONDS} s warm-ups, Keygate called with the ${API_KEY_KIND} key (BENCH_API_KEY=${API_KEY_KIND}), ${new Date().toISOString()}`);
   console.table(
     Object.entries(results).map(([target, { one, many }]) => ({
       target,

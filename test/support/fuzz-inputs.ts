@@ -25,7 +25,8 @@ const FAKE_UPSTREAM_ORDERS = new Set(['fail-429', 'fail-500', 'html-200', 'fail-
 const FAKE_BEDROCK_ORDERS = /throttled|missing|invalid|unavailable|tool|stream-exception|bad-crc/;
 
 export function isFakeUpstreamOrder(text: string): boolean {
-  return FAKE_UPSTREAM_ORDERS.has(text) || FAKE_BEDROCK_ORDERS.test(text);
+  // The fake holds a stream for any model whose name starts so (hold-after-text-separators).
+  return FAKE_UPSTREAM_ORDERS.has(text) || text.startsWith('hold-after-text') || FAKE_BEDROCK_ORDERS.test(text);
 }
 
 /** Every method a Request can carry here: the usual ones, TRACE, WebDAV's, and lowercase spellings. */
