@@ -7,8 +7,10 @@
 // `npm run ab -- [<bundle dir>] --targets=<A>,<B>`: on one bundle, is target B slower than A?
 // Targets: `keygate` (a key without limits), `limits` (a key with a rate limit and a budget far
 // from exhaustion), `levels` (the same limits on the workspace, the API key, the virtual key
-// and a model rule of each key) and `work-floor` (not Keygate: the benchmark's work floor,
-// scripts/lib/work-floor-worker.js, for issue 16's ratio measured in alternated rounds).
+// and a model rule of each key), `work-floor` (not Keygate: the benchmark's work floor,
+// scripts/lib/work-floor-worker.js, for issue 16's ratio measured in alternated rounds) and
+// `no-usage-rows` (Keygate from the working tree, in an instance of its own, with its usage rows
+// never run against local D1: scripts/lib/no-usage-rows-worker.ts).
 //
 // Runs both side by side against one fake upstream and alternates short autocannon runs between
 // them, in both orders, at 1 and 32 connections; prints the medians and B/A. Build each bundle
@@ -33,7 +35,7 @@ const args = process.argv.slice(2);
 const dirs = args.filter((arg) => !arg.startsWith('--'));
 const keysOption = args.find((arg) => arg === '--keys' || arg.startsWith('--keys='));
 const keyKinds = keysOption ? (keysOption.split('=')[1] ?? 'admin,workspace').split(',').map(checkApiKeyKind) : null;
-const TARGETS = ['keygate', 'limits', 'levels', 'work-floor'];
+const TARGETS = ['keygate', 'limits', 'levels', 'work-floor', 'no-usage-rows'];
 const targetsOption = args.find((arg) => arg.startsWith('--targets='));
 const targets = targetsOption ? targetsOption.split('=')[1].split(',') : null;
 if (targets && (targets.length !== 2 || targets.some((target) => !TARGETS.includes(target)))) {
@@ -43,7 +45,7 @@ if (targets && (targets.length !== 2 || targets.some((target) => !TARGETS.includ
 if (keyKinds || targets ? dirs.length > 1 : dirs.length !== 2) {
   console.error('usage: npm run ab -- <bundle dir A> <bundle dir B> [--limits] [--stream]');
   console.error('       npm run ab -- [<bundle dir>] --keys[=<kind A>,<kind B>] [--limits] [--stream]   (kinds: admin, workspace)');
-  console.error('       npm run ab -- [<bundle dir>] --targets=<A>,<B> [--stream]   (targets: keygate, limits, levels)');
+  console.error(`       npm run ab -- [<bundle dir>] --targets=<A>,<B> [--stream]   (targets: ${TARGETS.join(', ')})`);
   process.exit(2);
 }
 const withLimits = args.includes('--limits');
@@ -101,6 +103,14 @@ try {
         const workFloor = await launchWorkFloor(fake.url);
         instances.push(workFloor);
         return loader(`${workFloor.url}/v1/chat/completions`, workFloor.headers, workFloor);
+      },
+      // Keygate built from the working tree with its usage rows never run against local D1
+      // (scripts/lib/no-usage-rows-worker.ts): what the local write costs, which production's
+      // remote D1 does not charge to the Worker.
+      'no-usage-rows': async () => {
+        const withoutRows = await launchKeygate({ vars: { OPENAI_BASE_URL: `${fake.url}/v1` }, entry: 'scripts/lib/no-usage-rows-worker.ts' });
+        instances.push(withoutRows);
+        return variant(withoutRows, await createVirtualKey(withoutRows, 'ab'), kind);
       },
       levels: async () => {
         const levels = await createFourLevels(keygate, LIMITS);
